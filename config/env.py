@@ -1,0 +1,113 @@
+"""Strict parsing of the environment variables the settings read.
+
+Every reader raises ImproperlyConfigured naming the variable when a value cannot be
+parsed, so a typo in a deployment fails at start-up instead of silently using a default.
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """The variable's value, or ``default`` when it is unset or empty."""
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """A boolean written as 1/0, true/false, yes/no or on/off (any case)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
+    )
+
+
+def env_list(name: str, default: list[str] | None = None) -> list[str]:
+    """A comma-separated list; blanks around items are dropped, empty items rejected."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return list(default or [])
+    items = [item.strip() for item in raw.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(f"{name}={raw!r} has an empty item between commas.")
+    return items
+
+
+def env_path(name: str, default: Path) -> Path:
+    """A filesystem path, made absolute."""
+    raw = env_str(name)
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """The parts of a ``postgres://user:password@host:port/name?opt=v`` URL."""
+
+    name: str
+    user: str
+    password: str
+    host: str
+    port: str
+    options: dict[str, str]
+
+    def as_django(self) -> dict:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": self.name,
+            "USER": self.user,
+            "PASSWORD": self.password,
+            "HOST": self.host,
+            "PORT": self.port,
+            "OPTIONS": dict(self.options),
+        }
+
+
+def parse_database_url(name: str, url: str) -> DatabaseURL:
+    """Parse a PostgreSQL URL; anything else (sqlite, mysql, a bare host) is refused."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a postgres:// or postgresql:// URL, got scheme {parts.scheme!r}."
+        )
+    db_name = unquote(parts.path.lstrip("/"))
+    if not db_name:
+        raise ImproperlyConfigured(f"{name} has no database name (postgres://host:5432/NAME).")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} has an invalid port: {exc}.") from exc
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    # A unix socket directory may be given as ?host=/path, as libpq allows.
+    host = unquote(parts.hostname or "") or options.pop("host", "")
+    return DatabaseURL(
+        name=db_name,
+        user=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        host=host,
+        port=str(port or ""),
+        options=options,
+    )
+
+
+def parse_redis_url(name: str, url: str) -> str:
+    """Check a Redis URL's scheme and return it unchanged."""
+    scheme = urlsplit(url).scheme
+    if scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a redis://, rediss:// or unix:// URL, got scheme {scheme!r}."
+        )
+    return url

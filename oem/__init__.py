@@ -1,0 +1,1 @@
+"""OEM customers and relationships, scorecards and penalties."""

@@ -1,0 +1,1 @@
+"""Portfolios, sites, lines, the reliability standard, memberships and score snapshots."""

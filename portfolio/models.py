@@ -1,0 +1,296 @@
+"""Portfolios, sites, lines, memberships, the reliability standard and score snapshots."""
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA timezone name (e.g. America/Detroit).")
+
+
+class Portfolio(models.Model):
+    """A set of sites owned by one company; acquisition targets are portfolios too."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code.")
+    is_acquisition_target = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(currency__regex=r"^[A-Z]{3}$"), name="portfolio_currency_iso4217"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Site(models.Model):
+    """A plant, with the money figures that turn its downtime into dollars."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="sites")
+    code = models.SlugField(max_length=40, unique=True, help_text="Used by ingest to name the site.")
+    name = models.CharField(max_length=200)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    annual_revenue = models.DecimalField(**MONEY)
+    production_value_per_hour = models.DecimalField(**MONEY)
+    annual_maintenance_spend = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Only when it cannot be derived from work orders."
+    )
+
+    class Meta:
+        ordering = ["portfolio__name", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_revenue__gte=0)
+                & Q(production_value_per_hour__gte=0)
+                & (Q(annual_maintenance_spend__isnull=True) | Q(annual_maintenance_spend__gte=0)),
+                name="site_money_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Line(models.Model):
+    """A production line; ``jit_linked`` when it feeds an OEM just in time or in sequence."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="lines")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=200)
+    jit_linked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["site__name", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code"], name="line_unique_code_per_site"),
+            # Target of the composite foreign key (line_id, site_id) from assets.
+            models.UniqueConstraint(fields=["id", "site"], name="line_id_site_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.site.code}/{self.code}"
+
+
+class Role(models.TextChoices):
+    EXECUTIVE = "executive", "Executive (VP/COO)"
+    DIRECTOR = "director", "Director"
+    SITE_MANAGER = "site_manager", "Site manager"
+    TECHNICIAN = "technician", "Technician"
+    INTEGRATOR = "integrator", "Integrator (API only)"
+
+
+SITE_ROLES = [Role.SITE_MANAGER, Role.TECHNICIAN, Role.INTEGRATOR]
+
+
+class Membership(models.Model):
+    """A user's role over everything (executive), a portfolio (director) or a site."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role=Role.EXECUTIVE, portfolio__isnull=True, site__isnull=True)
+                    | Q(role=Role.DIRECTOR, portfolio__isnull=False, site__isnull=True)
+                    | Q(role__in=SITE_ROLES, portfolio__isnull=True, site__isnull=False)
+                ),
+                name="membership_scope_matches_role",
+                violation_error_message=(
+                    "An executive has no scope, a director a portfolio, and a site manager, "
+                    "technician or integrator a site."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "portfolio", "site"],
+                nulls_distinct=False,
+                name="membership_unique",
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.site or self.portfolio or "all portfolios"
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+def _fraction(name: str) -> Q:
+    return Q(**{f"{name}__gte": 0}) & Q(**{f"{name}__lte": 1})
+
+
+class ReliabilityStandard(models.Model):
+    """The shared minimums every site of a portfolio is measured against (SPEC §4).
+
+    One per portfolio. ``version`` goes up by one on every change, and score snapshots
+    record the version they were computed with.
+    """
+
+    portfolio = models.OneToOneField(
+        Portfolio, on_delete=models.CASCADE, related_name="standard"
+    )
+    min_cm_coverage_tier1 = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.900"),
+        help_text="Share of Tier 1 assets with a fresh sensor (0–1).",
+    )
+    cm_freshness_hours = models.PositiveIntegerField(
+        default=24, help_text="A sensor counts for coverage if it reported within this many hours."
+    )
+    min_changeover_utilization = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.800"),
+        help_text="Maintenance minutes executed ÷ available, last 4 windows (0–1).",
+    )
+    max_alert_response_median_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("4")
+    )
+    max_alert_response_p90_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("24")
+    )
+    min_jit_failures_documented = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("1.000"),
+        help_text="Share of unplanned failures on JIT-linked lines with a failure mode (0–1).",
+    )
+    target_penalty_events_2q = models.PositiveIntegerField(default=0)
+    tolerated_penalty_events_2q = models.PositiveIntegerField(default=2)
+    gap_closure_days = models.PositiveIntegerField(default=180)
+    expected_reduction = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.800"),
+        help_text="Expected reduction of addressable exposure by a monitoring program (0–1).",
+    )
+    emergency_premium_factor = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("3.00"),
+        help_text="Emergency work costs this many times the same work planned (≥ 1).",
+    )
+    weight_cm_coverage = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.25"))
+    weight_changeover = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.25"))
+    weight_mtbf_trend = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.25"))
+    weight_penalty_frequency = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.25")
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=_fraction("min_cm_coverage_tier1")
+                & _fraction("min_changeover_utilization")
+                & _fraction("min_jit_failures_documented")
+                & _fraction("expected_reduction"),
+                name="standard_fractions_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(emergency_premium_factor__gte=1), name="standard_premium_factor_ge_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_alert_response_median_hours__gt=0)
+                & Q(max_alert_response_p90_hours__gte=F("max_alert_response_median_hours")),
+                name="standard_response_p90_ge_median",
+            ),
+            models.CheckConstraint(
+                condition=Q(tolerated_penalty_events_2q__gte=F("target_penalty_events_2q")),
+                name="standard_tolerated_ge_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_cm_coverage__gte=0)
+                & Q(weight_changeover__gte=0)
+                & Q(weight_mtbf_trend__gte=0)
+                & Q(weight_penalty_frequency__gte=0)
+                & Q(
+                    weight_cm_coverage__gt=-F("weight_changeover")
+                    - F("weight_mtbf_trend")
+                    - F("weight_penalty_frequency")
+                ),
+                name="standard_weights_non_negative_some_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(gap_closure_days__gt=0), name="standard_gap_closure_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Standard of {self.portfolio} (v{self.version})"
+
+
+class RiskTier(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class SiteScoreSnapshot(models.Model):
+    """A site's computed scores as of a date, kept as history for trends and traceability.
+
+    Figures are nullable: a figure the data cannot support is stored as null, not zero.
+    ``details`` holds each figure's window, inputs and the standard's values used.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="score_snapshots")
+    as_of = models.DateField()
+    computed_at = models.DateTimeField()
+    standard_version = models.PositiveIntegerField()
+    cm_coverage_score = models.FloatField(null=True, blank=True)
+    changeover_score = models.FloatField(null=True, blank=True)
+    mtbf_trend_score = models.FloatField(null=True, blank=True)
+    penalty_frequency_score = models.FloatField(null=True, blank=True)
+    maturity_composite = models.FloatField(null=True, blank=True)
+    risk_tier = models.CharField(max_length=10, choices=RiskTier.choices, blank=True)
+    penalty_exposure = models.DecimalField(**MONEY, null=True, blank=True)
+    addressable_exposure = models.DecimalField(**MONEY, null=True, blank=True)
+    emergency_premium = models.DecimalField(**MONEY, null=True, blank=True)
+    production_value_at_risk = models.DecimalField(**MONEY, null=True, blank=True)
+    revenue_at_risk = models.DecimalField(**MONEY, null=True, blank=True)
+    maintenance_cost_pct_revenue = models.FloatField(null=True, blank=True)
+    oee = models.FloatField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["site", "-as_of"]
+        get_latest_by = "as_of"
+        constraints = [
+            models.UniqueConstraint(fields=["site", "as_of"], name="snapshot_unique_site_as_of"),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True})
+                    | (Q(**{f"{name}__gte": 0}) & Q(**{f"{name}__lte": 100})),
+                    name=f"snapshot_{name}_0_100",
+                )
+                for name in (
+                    "cm_coverage_score",
+                    "changeover_score",
+                    "mtbf_trend_score",
+                    "penalty_frequency_score",
+                    "maturity_composite",
+                )
+            ],
+        ]
+
+    def __str__(self):
+        return f"{self.site} as of {self.as_of}"

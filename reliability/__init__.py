@@ -1,0 +1,1 @@
+"""Assets, condition monitoring, work orders, failures, production, prevented failures."""

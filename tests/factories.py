@@ -1,0 +1,166 @@
+"""factory_boy factories for the domain model: one valid object per call, unique codes."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from oem.models import OEMCustomer, OEMRelationship, PenaltyRecord, ScorecardResult
+from portfolio.models import Line, Portfolio, ReliabilityStandard, Site
+from reliability.models import (
+    Asset,
+    ChangeoverWindow,
+    FailureEvent,
+    Sensor,
+    WorkOrder,
+)
+
+UTC = dt.UTC
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw-for-tests-1")
+
+
+class PortfolioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Portfolio
+
+    code = factory.Sequence(lambda n: f"pf{n}")
+    name = factory.Sequence(lambda n: f"Portfolio {n}")
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReliabilityStandard
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    code = factory.Sequence(lambda n: f"site{n}")
+    name = factory.Sequence(lambda n: f"Site {n}")
+    timezone = "America/Detroit"
+    annual_revenue = Decimal("250000000")
+    production_value_per_hour = Decimal("42000")
+
+
+class LineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Line
+
+    site = factory.SubFactory(SiteFactory)
+    code = factory.Sequence(lambda n: f"line{n}")
+    name = factory.Sequence(lambda n: f"Line {n}")
+    jit_linked = True
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Asset
+
+    line = factory.SubFactory(LineFactory)
+    site = factory.SelfAttribute("line.site")
+    code = factory.Sequence(lambda n: f"A{n:04d}")
+    name = "Stamping press motor"
+    asset_class = "motor"
+    tier = 1
+    machine_group = 2
+    foundation = "rigid"
+    replacement_value = Decimal("180000")
+
+
+class SensorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sensor
+
+    asset = factory.SubFactory(AssetFactory)
+    code = factory.Sequence(lambda n: f"vib{n}")
+    metric = "vibration_velocity_rms"
+
+
+class ChangeoverWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChangeoverWindow
+
+    line = factory.SubFactory(LineFactory)
+    starts_at = factory.Sequence(lambda n: dt.datetime(2026, 1, 1, 6, tzinfo=UTC) + dt.timedelta(days=7 * n))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=4))
+    available_minutes = 240
+    maintenance_minutes_scheduled = 200
+    maintenance_minutes_executed = 180
+
+
+class WorkOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkOrder
+
+    asset = factory.SubFactory(AssetFactory)
+    site = factory.SelfAttribute("asset.site")
+    external_id = factory.Sequence(lambda n: f"WO-{n:06d}")
+    kind = "corrective"
+    opened_at = dt.datetime(2026, 3, 2, 8, tzinfo=UTC)
+    started_at = dt.datetime(2026, 3, 2, 9, tzinfo=UTC)
+    completed_at = dt.datetime(2026, 3, 2, 13, tzinfo=UTC)
+    downtime_minutes = 240
+    parts_cost = Decimal("1200.00")
+    labour_hours = Decimal("6")
+
+
+class FailureEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FailureEvent
+
+    asset = factory.SubFactory(AssetFactory)
+    started_at = factory.Sequence(lambda n: dt.datetime(2026, 2, 1, tzinfo=UTC) + dt.timedelta(days=n))
+    ended_at = factory.LazyAttribute(lambda o: o.started_at + dt.timedelta(hours=3))
+
+
+class OEMCustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OEMCustomer
+
+    code = factory.Sequence(lambda n: f"oem{n}")
+    name = factory.Sequence(lambda n: f"OEM {n}")
+
+
+class RelationshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OEMRelationship
+
+    customer = factory.SubFactory(OEMCustomerFactory)
+    site = factory.SubFactory(SiteFactory)
+    annual_revenue = Decimal("18000000")
+    status = "approved"
+    sdp_threshold_score = Decimal("75")
+
+
+class ScorecardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScorecardResult
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    year = 2026
+    quarter = 1
+    score = Decimal("84.5")
+
+
+class PenaltyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PenaltyRecord
+
+    relationship = factory.SubFactory(RelationshipFactory)
+    invoice_reference = factory.Sequence(lambda n: f"INV-{n:05d}")
+    incurred_on = dt.date(2026, 4, 1)
+    amount = Decimal("85000")
+    reason = "Line stop at customer plant"
