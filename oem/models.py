@@ -31,12 +31,15 @@ class RelationshipStatus(models.TextChoices):
 class OEMRelationship(models.Model):
     """An OEM customer buying from a site: the revenue at stake and its supplier status."""
 
-    customer = models.ForeignKey(OEMCustomer, on_delete=models.PROTECT, related_name="relationships")
+    customer = models.ForeignKey(
+        OEMCustomer, on_delete=models.PROTECT, related_name="relationships"
+    )
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="oem_relationships")
     annual_revenue = models.DecimalField(**MONEY)
     status = models.CharField(max_length=12, choices=RelationshipStatus.choices)
     sdp_threshold_score = models.DecimalField(
-        max_digits=5, decimal_places=2,
+        max_digits=5,
+        decimal_places=2,
         help_text="A scorecard below this score puts the site into SDP review (0–100).",
     )
 
@@ -68,7 +71,9 @@ class ScorecardResult(models.Model):
     quarter = models.PositiveSmallIntegerField()
     score = models.DecimalField(max_digits=5, decimal_places=2)
     components = models.JSONField(
-        default=dict, blank=True, help_text='Component scores, e.g. {"delivery": 92, "quality": 88}.'
+        default=dict,
+        blank=True,
+        help_text='Component scores, e.g. {"delivery": 92, "quality": 88}.',
     )
 
     class Meta:
@@ -77,9 +82,15 @@ class ScorecardResult(models.Model):
             models.UniqueConstraint(
                 fields=["relationship", "year", "quarter"], name="scorecard_unique_quarter"
             ),
-            models.CheckConstraint(condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="scorecard_quarter_1_4"),
-            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="scorecard_score_0_100"),
-            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="scorecard_year_sane"),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1) & Q(quarter__lte=4), name="scorecard_quarter_1_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="scorecard_score_0_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2100), name="scorecard_year_sane"
+            ),
         ]
 
     def __str__(self):

@@ -1,5 +1,6 @@
 """Portfolios, sites, lines, memberships, the reliability standard and score snapshots."""
 
+import functools
 import zoneinfo
 from decimal import Decimal
 
@@ -11,8 +12,13 @@ from django.db.models import F, Q
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
+@functools.cache
+def _timezone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _timezone_names():
         raise ValidationError(f"{value!r} is not an IANA timezone name (e.g. America/Detroit).")
 
 
@@ -41,7 +47,9 @@ class Site(models.Model):
     """A plant, with the money figures that turn its downtime into dollars."""
 
     portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="sites")
-    code = models.SlugField(max_length=40, unique=True, help_text="Used by ingest to name the site.")
+    code = models.SlugField(
+        max_length=40, unique=True, help_text="Used by ingest to name the site."
+    )
     name = models.CharField(max_length=200)
     timezone = models.CharField(max_length=64, validators=[validate_timezone])
     annual_revenue = models.DecimalField(**MONEY)
@@ -149,18 +157,20 @@ class ReliabilityStandard(models.Model):
     record the version they were computed with.
     """
 
-    portfolio = models.OneToOneField(
-        Portfolio, on_delete=models.CASCADE, related_name="standard"
-    )
+    portfolio = models.OneToOneField(Portfolio, on_delete=models.CASCADE, related_name="standard")
     min_cm_coverage_tier1 = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("0.900"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.900"),
         help_text="Share of Tier 1 assets with a fresh sensor (0–1).",
     )
     cm_freshness_hours = models.PositiveIntegerField(
         default=24, help_text="A sensor counts for coverage if it reported within this many hours."
     )
     min_changeover_utilization = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("0.800"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.800"),
         help_text="Maintenance minutes executed ÷ available, last 4 windows (0–1).",
     )
     max_alert_response_median_hours = models.DecimalField(
@@ -170,21 +180,29 @@ class ReliabilityStandard(models.Model):
         max_digits=6, decimal_places=2, default=Decimal("24")
     )
     min_jit_failures_documented = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("1.000"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("1.000"),
         help_text="Share of unplanned failures on JIT-linked lines with a failure mode (0–1).",
     )
     target_penalty_events_2q = models.PositiveIntegerField(default=0)
     tolerated_penalty_events_2q = models.PositiveIntegerField(default=2)
     gap_closure_days = models.PositiveIntegerField(default=180)
     expected_reduction = models.DecimalField(
-        max_digits=4, decimal_places=3, default=Decimal("0.800"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.800"),
         help_text="Expected reduction of addressable exposure by a monitoring program (0–1).",
     )
     emergency_premium_factor = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("3.00"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3.00"),
         help_text="Emergency work costs this many times the same work planned (≥ 1).",
     )
-    weight_cm_coverage = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.25"))
+    weight_cm_coverage = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.25")
+    )
     weight_changeover = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.25"))
     weight_mtbf_trend = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("0.25"))
     weight_penalty_frequency = models.DecimalField(
@@ -193,7 +211,10 @@ class ReliabilityStandard(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
 

@@ -53,7 +53,9 @@ class Asset(models.Model):
     tier = models.PositiveSmallIntegerField(help_text="Criticality: 1 (highest) to 3.")
     is_bottleneck = models.BooleanField(default=False)
     machine_group = models.PositiveSmallIntegerField(
-        choices=MachineGroup.choices, null=True, blank=True,
+        choices=MachineGroup.choices,
+        null=True,
+        blank=True,
         help_text="ISO 20816-3 group for vibration zones; empty for non-rotating machines.",
     )
     foundation = models.CharField(max_length=10, choices=Foundation.choices, blank=True)
@@ -71,7 +73,9 @@ class Asset(models.Model):
             models.UniqueConstraint(fields=["site", "code"], name="asset_unique_code_per_site"),
             # Target of composite foreign keys (asset_id, site_id) from site-scoped rows.
             models.UniqueConstraint(fields=["id", "site"], name="asset_id_site_key"),
-            models.CheckConstraint(condition=Q(tier__gte=1) & Q(tier__lte=3), name="asset_tier_1_3"),
+            models.CheckConstraint(
+                condition=Q(tier__gte=1) & Q(tier__lte=3), name="asset_tier_1_3"
+            ),
             models.CheckConstraint(
                 condition=Q(replacement_value__gte=0), name="asset_replacement_value_non_negative"
             ),
@@ -104,6 +108,8 @@ class Metric(models.TextChoices):
 class Sensor(models.Model):
     """A condition-monitoring point on an asset, measuring one metric."""
 
+    # A 4-byte key keeps every reading row narrow; two billion sensors is plenty.
+    id = models.AutoField(primary_key=True)
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="sensors")
     code = models.CharField(max_length=60, help_text="Unique within the asset.")
     metric = models.CharField(max_length=30, choices=Metric.choices)
@@ -129,8 +135,9 @@ class Reading(models.Model):
     """
 
     pk = models.CompositePrimaryKey("sensor", "measured_at")
-    sensor = models.ForeignKey(Sensor, on_delete=models.PROTECT, db_index=False)
+    # Column order (timestamp, int4, float4) leaves no alignment padding in a row.
     measured_at = models.DateTimeField()
+    sensor = models.ForeignKey(Sensor, on_delete=models.PROTECT, db_index=False)
     value = RealField()
 
     class Meta:
@@ -226,7 +233,9 @@ class ChangeoverWindow(models.Model):
         ordering = ["line", "-starts_at"]
         constraints = [
             models.UniqueConstraint(fields=["line", "starts_at"], name="window_unique_line_start"),
-            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="window_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="window_end_after_start"
+            ),
         ]
 
     def __str__(self):
@@ -256,7 +265,10 @@ class WorkOrder(models.Model):
     labour_hours = models.DecimalField(**HOURS, default=0)
     labour_cost = models.DecimalField(**MONEY, default=0)
     changeover_window = models.ForeignKey(
-        ChangeoverWindow, on_delete=models.SET_NULL, null=True, blank=True,
+        ChangeoverWindow,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="work_orders",
     )
     failure_mode = models.ForeignKey(
@@ -266,7 +278,9 @@ class WorkOrder(models.Model):
     class Meta:
         ordering = ["-opened_at"]
         constraints = [
-            models.UniqueConstraint(fields=["site", "external_id"], name="workorder_unique_per_site"),
+            models.UniqueConstraint(
+                fields=["site", "external_id"], name="workorder_unique_per_site"
+            ),
             models.CheckConstraint(
                 condition=Q(parts_cost__gte=0) & Q(labour_hours__gte=0) & Q(labour_cost__gte=0),
                 name="workorder_costs_non_negative",
@@ -311,7 +325,9 @@ class FailureEvent(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            models.UniqueConstraint(fields=["asset", "started_at"], name="failure_unique_asset_start"),
+            models.UniqueConstraint(
+                fields=["asset", "started_at"], name="failure_unique_asset_start"
+            ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
                 name="failure_end_after_start",
@@ -411,13 +427,18 @@ class Alert(models.Model):
                 name="alert_one_open_per_asset_metric",
             ),
             models.CheckConstraint(
-                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=F("detected_at")),
+                condition=Q(acknowledged_at__isnull=True)
+                | Q(acknowledged_at__gte=F("detected_at")),
                 name="alert_ack_after_detection",
             ),
             models.CheckConstraint(
-                condition=~Q(status=AlertStatus.CLOSED)
-                | (Q(closed_at__isnull=False) & ~Q(resolution="")),
-                name="alert_closed_has_resolution",
+                condition=(
+                    Q(status=AlertStatus.CLOSED) & Q(closed_at__isnull=False) & ~Q(resolution="")
+                )
+                | (~Q(status=AlertStatus.CLOSED) & Q(closed_at__isnull=True) & Q(resolution="")),
+                name="alert_closed_iff_resolved",
+                violation_error_message="A closed alert has a closing time and a resolution; "
+                "an alert still open has neither.",
             ),
             models.CheckConstraint(
                 condition=Q(estimated_hours_to_failure__isnull=True)

@@ -94,7 +94,9 @@ class ChangeoverWindowFactory(factory.django.DjangoModelFactory):
         model = ChangeoverWindow
 
     line = factory.SubFactory(LineFactory)
-    starts_at = factory.Sequence(lambda n: dt.datetime(2026, 1, 1, 6, tzinfo=UTC) + dt.timedelta(days=7 * n))
+    starts_at = factory.Sequence(
+        lambda n: dt.datetime(2026, 1, 1, 6, tzinfo=UTC) + dt.timedelta(days=7 * n)
+    )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=4))
     available_minutes = 240
     maintenance_minutes_scheduled = 200
@@ -122,7 +124,9 @@ class FailureEventFactory(factory.django.DjangoModelFactory):
         model = FailureEvent
 
     asset = factory.SubFactory(AssetFactory)
-    started_at = factory.Sequence(lambda n: dt.datetime(2026, 2, 1, tzinfo=UTC) + dt.timedelta(days=n))
+    started_at = factory.Sequence(
+        lambda n: dt.datetime(2026, 2, 1, tzinfo=UTC) + dt.timedelta(days=n)
+    )
     ended_at = factory.LazyAttribute(lambda o: o.started_at + dt.timedelta(hours=3))
 
 
@@ -164,3 +168,87 @@ class PenaltyFactory(factory.django.DjangoModelFactory):
     incurred_on = dt.date(2026, 4, 1)
     amount = Decimal("85000")
     reason = "Line stop at customer plant"
+
+
+# --- Added for the model-constraint tests. Models named as "app.Model" strings so the
+# import block above stays as it was.
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A site-scoped technician; pass role/portfolio/site for other scopes."""
+
+    class Meta:
+        model = "portfolio.Membership"
+
+    user = factory.SubFactory(UserFactory)
+    role = "technician"
+    portfolio = None
+    site = factory.SubFactory(SiteFactory)
+
+
+class ReadingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reliability.Reading"
+
+    sensor = factory.SubFactory(SensorFactory)
+    measured_at = factory.Sequence(
+        lambda n: dt.datetime(2026, 3, 1, tzinfo=UTC) + dt.timedelta(minutes=n)
+    )
+    value = 2.5
+
+
+class ProductionRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reliability.ProductionRecord"
+
+    line = factory.SubFactory(LineFactory)
+    production_date = factory.Sequence(lambda n: dt.date(2026, 1, 1) + dt.timedelta(days=n))
+    shift = "day"
+    planned_production_minutes = 450
+    run_minutes = 400
+    ideal_cycle_time_seconds = 30.0
+    total_count = 760
+    good_count = 740
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """An open vibration alert on an asset."""
+
+    class Meta:
+        model = "reliability.Alert"
+
+    asset = factory.SubFactory(AssetFactory)
+    metric = "vibration_velocity_rms"
+    rule = "zone"
+    status = "open"
+    detected_at = dt.datetime(2026, 3, 3, 7, tzinfo=UTC)
+    first_zone = "C"
+    worst_zone = "C"
+
+
+class PreventedFailureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reliability.PreventedFailure"
+
+    technician = factory.SubFactory(UserFactory)
+    asset = factory.SubFactory(AssetFactory)
+    site = factory.SelfAttribute("asset.site")
+    origin = "proactive"
+    detected_at = factory.Sequence(
+        lambda n: dt.datetime(2026, 3, 1, 10, tzinfo=UTC) + dt.timedelta(days=n)
+    )
+    confirmed_at = factory.LazyAttribute(lambda o: o.detected_at + dt.timedelta(hours=2))
+    evidence = "Outer-race spall visible on the removed bearing."
+    protected_window_hours = Decimal("8")
+    estimated_value = Decimal("336000")
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reliability.Certification"
+
+    holder = factory.SubFactory(UserFactory)
+    kind = "va_cat_2"
+    status = "earned"
+    earned_on = dt.date(2025, 6, 1)
+    expires_on = dt.date(2030, 6, 1)

@@ -1,0 +1,144 @@
+from django.contrib import admin
+
+from .models import Line, Membership, Portfolio, ReliabilityStandard, Site, SiteScoreSnapshot
+
+STANDARD_READONLY = ("version", "updated_at", "updated_by")
+
+
+def stamp_standard(standard, request):
+    """Record who changed the standard and bump its version, as snapshots cite the version."""
+    if standard.pk:
+        standard.version += 1
+    standard.updated_by = request.user
+
+
+class ReliabilityStandardInline(admin.StackedInline):
+    model = ReliabilityStandard
+    max_num = 1
+    readonly_fields = STANDARD_READONLY
+
+
+class LineInline(admin.TabularInline):
+    model = Line
+    fields = ("code", "name", "jit_linked")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Portfolio)
+class PortfolioAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "currency", "is_acquisition_target", "created_at")
+    list_filter = ("is_acquisition_target", "currency")
+    search_fields = ("code", "name")
+    inlines = [ReliabilityStandardInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is ReliabilityStandard:
+            for inline_form in formset.forms:
+                if inline_form.has_changed():
+                    stamp_standard(inline_form.instance, request)
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "portfolio",
+        "timezone",
+        "annual_revenue",
+        "production_value_per_hour",
+    )
+    list_filter = ("portfolio",)
+    search_fields = ("code", "name", "portfolio__name")
+    list_select_related = ("portfolio",)
+    inlines = [LineInline]
+
+
+@admin.register(Line)
+class LineAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "site", "jit_linked")
+    list_filter = ("jit_linked", "site__portfolio", "site")
+    search_fields = ("code", "name", "site__code", "site__name")
+    list_select_related = ("site",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "portfolio", "site", "created_at")
+    list_filter = ("role", "portfolio", "site")
+    search_fields = ("user__username", "user__email", "user__first_name", "user__last_name")
+    list_select_related = ("user", "portfolio", "site")
+    autocomplete_fields = ("user",)
+
+
+@admin.register(ReliabilityStandard)
+class ReliabilityStandardAdmin(admin.ModelAdmin):
+    list_display = ("portfolio", "version", "updated_at", "updated_by")
+    search_fields = ("portfolio__code", "portfolio__name")
+    list_select_related = ("portfolio", "updated_by")
+    readonly_fields = STANDARD_READONLY
+    fieldsets = [
+        (None, {"fields": ("portfolio", *STANDARD_READONLY)}),
+        (
+            "Minimums",
+            {
+                "fields": (
+                    "min_cm_coverage_tier1",
+                    "cm_freshness_hours",
+                    "min_changeover_utilization",
+                    "max_alert_response_median_hours",
+                    "max_alert_response_p90_hours",
+                    "min_jit_failures_documented",
+                    "target_penalty_events_2q",
+                    "tolerated_penalty_events_2q",
+                    "gap_closure_days",
+                )
+            },
+        ),
+        ("Exposure", {"fields": ("expected_reduction", "emergency_premium_factor")}),
+        (
+            "Maturity weights",
+            {
+                "fields": (
+                    "weight_cm_coverage",
+                    "weight_changeover",
+                    "weight_mtbf_trend",
+                    "weight_penalty_frequency",
+                )
+            },
+        ),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if form.has_changed():
+            stamp_standard(obj, request)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SiteScoreSnapshot)
+class SiteScoreSnapshotAdmin(admin.ModelAdmin):
+    """Computed history, so view-only: every field is read-only and nothing can be added."""
+
+    list_display = (
+        "site",
+        "as_of",
+        "risk_tier",
+        "maturity_composite",
+        "penalty_exposure",
+        "addressable_exposure",
+        "revenue_at_risk",
+        "oee",
+        "standard_version",
+    )
+    list_filter = ("risk_tier", "site__portfolio", "site")
+    search_fields = ("site__code", "site__name")
+    date_hierarchy = "as_of"
+    list_select_related = ("site",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,1 @@
+"""The demo portfolio: a deterministic generator (pure data) and its database loader."""
