@@ -68,7 +68,7 @@ def demo(args: list[str]) -> None:
     manage("seed_demo", "--scale", "small", "--if-empty", env=env)
     print(
         f"\nReliability Portfolio: http://127.0.0.1:{port}/  (admin at /admin/)\n"
-        "Demo logins, password 'demo': vp (executive, staff), director (staff), "
+        "Demo logins, password 'demo': vp (executive; admin), director, "
         "manager (site A), tech (site A)\n",
         flush=True,
     )
