@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
 
+from tests.db import assert_refused
 from tests.factories import (
     PenaltyFactory,
     RelationshipFactory,
@@ -13,17 +13,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_refused(constraint, create):
-    """Assert the database refuses what ``create`` writes, naming ``constraint``.
-
-    Deferred constraints are forced to be checked before the savepoint is rolled back.
-    """
-    with pytest.raises(IntegrityError, match=f'"{constraint}"'), transaction.atomic():
-        create()
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 # --- Natural keys ---------------------------------------------------------------------

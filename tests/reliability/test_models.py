@@ -6,7 +6,6 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
 
 from reliability.models import (
     Alert,
@@ -15,6 +14,7 @@ from reliability.models import (
     FailureMode,
     Reading,
 )
+from tests.db import assert_accepted, assert_refused, query
 from tests.factories import (
     AlertFactory,
     AssetFactory,
@@ -36,35 +36,6 @@ UTC = dt.UTC
 DETROIT = zoneinfo.ZoneInfo("America/Detroit")
 T0 = dt.datetime(2026, 3, 2, 8, tzinfo=UTC)
 HOUR = dt.timedelta(hours=1)
-
-
-def check_deferred_constraints():
-    """Check the deferred (composite) foreign keys now rather than at commit."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
-def assert_refused(constraint, create):
-    """Assert the database refuses what ``create`` writes, naming ``constraint``."""
-    with pytest.raises(IntegrityError, match=f'"{constraint}"'), transaction.atomic():
-        create()
-        check_deferred_constraints()
-
-
-def assert_accepted(create):
-    """Write with ``create`` and check every constraint, deferred ones included."""
-    with transaction.atomic():
-        obj = create()
-        check_deferred_constraints()
-    return obj
-
-
-def query(sql, params=()):
-    """Rows of a raw SQL query."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 # --- Natural keys ---------------------------------------------------------------------
