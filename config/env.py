@@ -36,6 +36,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     )
 
 
+def env_int(name: str, default: int) -> int:
+    """A whole number."""
+    raw = env_str(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     """A comma-separated list; blanks around items are dropped, empty items rejected."""
     raw = os.environ.get(name)
@@ -92,7 +103,10 @@ def parse_database_url(name: str, url: str) -> DatabaseURL:
         raise ImproperlyConfigured(f"{name} has an invalid port: {exc}.") from exc
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     # A unix socket directory may be given as ?host=/path, as libpq allows.
-    host = unquote(parts.hostname or "") or options.pop("host", "")
+    socket_dir = options.pop("host", "")
+    if parts.hostname and socket_dir:
+        raise ImproperlyConfigured(f"{name} names both a host and ?host=; give one of them.")
+    host = unquote(parts.hostname or "") or socket_dir
     return DatabaseURL(
         name=db_name,
         user=unquote(parts.username or ""),

@@ -11,6 +11,12 @@ from config.celery import app as celery_app
 from config.embedded_db import EmbeddedDatabaseError
 
 BROKER_TIMEOUT_SECONDS = 2
+# ensure_connection's timeout only bounds the time between attempts; without socket
+# timeouts one attempt at a broker that accepts but never answers blocks forever.
+BROKER_SOCKET_TIMEOUTS = {
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+}
 
 
 def database_status() -> str:
@@ -29,7 +35,7 @@ def broker_status() -> str:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return "eager"
     try:
-        with celery_app.connection_for_write() as conn:
+        with celery_app.connection_for_write(transport_options=BROKER_SOCKET_TIMEOUTS) as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
     except (BrokerError, OSError) as exc:
         return f"error: {type(exc).__name__}: {str(exc).strip()[:200]}"

@@ -7,7 +7,7 @@ X-Forwarded-Proto.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_str
+from config.env import env_bool, env_int
 
 from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, DEBUG
@@ -21,7 +21,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
 # The health check is probed over plain HTTP by the orchestrator, inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "31536000"))
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
