@@ -96,13 +96,27 @@ def delete_demo(portfolio_codes: Iterable[str]) -> None:
         WorkOrder.objects.filter(site__in=sites).delete()
         ProductionRecord.objects.filter(line__site__in=sites).delete()
         ChangeoverWindow.objects.filter(line__site__in=sites).delete()
-        Reading.objects.filter(sensor__asset__in=assets).delete()
+        _delete_readings(Sensor.objects.filter(asset__in=assets))
         Sensor.objects.filter(asset__in=assets).delete()
         assets.delete()
         Line.objects.filter(site__in=sites).delete()
         sites.delete()
         Portfolio.objects.filter(code__in=list(portfolio_codes)).delete()
         get_user_model().objects.filter(username__in=DEMO_USERS).delete()
+
+
+def _delete_readings(sensors) -> None:
+    """Delete the sensors' readings by the primary key's leading column.
+
+    Django deletes rows of a composite-key model with ``(sensor_id, measured_at) IN
+    (subquery)``, which takes minutes on millions of rows; this is one index range scan
+    per sensor.
+    """
+    sensor_ids = list(sensors.values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {Reading._meta.db_table} WHERE sensor_id = ANY(%s)", [sensor_ids]
+        )
 
 
 class _Ids:

@@ -51,8 +51,10 @@ class Command(BaseCommand):
         started = time.perf_counter()
         data = generate(SCALES[scale], seed=seed, end=end)
         generated = time.perf_counter() - started
+        replaced = time.perf_counter()
         if replace:
             delete_demo(demo_portfolio_codes(data))
+        replaced = time.perf_counter() - replaced
         progress = (lambda msg: None) if options["json"] else (lambda msg: self.stderr.write(msg))
         try:
             timings = load(data, progress=progress)
@@ -64,7 +66,7 @@ class Command(BaseCommand):
             "seed": seed,
             "end": end.isoformat(),
             **summary,
-            "seconds": {"generate": round(generated, 2), **timings},
+            "seconds": {"generate": round(generated, 2), "replace": round(replaced, 2), **timings},
         }
         if options["json"]:
             self.stdout.write(_json_dumps(result))
