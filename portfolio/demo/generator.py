@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -422,7 +422,7 @@ def _add_windows_and_pm(data: DemoDataset, site: dict, rng) -> None:
     m = site["maturity"]
     complete_in_window = 0.5 + 0.47 * m
     lines = [ln for ln in data.lines if ln["site"] == site["code"]]
-    assets_by_line = _assets_by_line(data, site)
+    assets_by_line = _at_site(data.assets, site, key=lambda a: a["line"])
     first_day = data.history_start.date()
     counter = _wo_counter(data, site)
     for line in lines:
@@ -491,12 +491,13 @@ def _add_windows_and_pm(data: DemoDataset, site: dict, rng) -> None:
             day += dt.timedelta(days=7)
 
 
-def _assets_by_line(data: DemoDataset, site: dict) -> dict[str, list[dict]]:
-    by_line: dict[str, list[dict]] = {}
-    for asset in data.assets:
-        if asset["site"] == site["code"]:
-            by_line.setdefault(asset["line"], []).append(asset)
-    return by_line
+def _at_site(rows: list, site: dict, *, key: Callable) -> dict[str, list]:
+    """The site's rows (dicts or sensor plans), grouped by ``key``, in their order."""
+    grouped: dict[str, list] = {}
+    for row in rows:
+        if (row["site"] if isinstance(row, dict) else row.site) == site["code"]:
+            grouped.setdefault(key(row), []).append(row)
+    return grouped
 
 
 def _wo_counter(data: DemoDataset, site: dict):
@@ -513,14 +514,8 @@ def _wo_counter(data: DemoDataset, site: dict):
 def _add_failures(data: DemoDataset, site: dict, rng) -> None:
     """Weibull renewal process per asset; monitored faults are often caught and repaired."""
     m = site["maturity"]
-    windows_by_line: dict[str, list[dict]] = {}
-    for w in data.windows:
-        if w["site"] == site["code"]:
-            windows_by_line.setdefault(w["line"], []).append(w)
-    sensors_by_asset: dict[str, list[SensorPlan]] = {}
-    for plan in data.sensors:
-        if plan.site == site["code"]:
-            sensors_by_asset.setdefault(plan.asset, []).append(plan)
+    windows_by_line = _at_site(data.windows, site, key=lambda w: w["line"])
+    sensors_by_asset = _at_site(data.sensors, site, key=lambda plan: plan.asset)
     counter = _wo_counter(data, site)
     start, end = data.history_start, data.end
     horizon_days = (end - start).total_seconds() / 86400
@@ -726,23 +721,25 @@ def _add_production(data: DemoDataset, site: dict, rng) -> None:
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     days = [d for d in days if d.weekday() != 6]  # Sundays off
     day_index = {d: i for i, d in enumerate(days)}
+    windows_by_line = _at_site(data.windows, site, key=lambda w: w["line"])
+    failures_by_line = _at_site(data.failures, site, key=lambda f: f["line"])
     for line in lines:
         planned = np.full((len(days), 3), SHIFT_PLANNED_MINUTES, dtype=np.int64)
         lost = np.zeros((len(days), 3), dtype=np.int64)
-        for w in data.windows:
-            if w["site"] == site["code"] and w["line"] == line["code"]:
-                i = day_index.get(w["starts_at"].astimezone(tz).date())
-                if i is not None:
-                    planned[i, 0] = max(0, planned[i, 0] - w["available_minutes"])
-        for f in data.failures:
-            if f["site"] == site["code"] and f["line"] == line["code"] and f["tier"] == 1:
-                local = f["started_at"].astimezone(tz)
-                shift_day = local.date() if local.hour >= 6 else local.date() - dt.timedelta(days=1)
-                i = day_index.get(shift_day)
-                if i is not None:
-                    s = 0 if 6 <= local.hour < 14 else (1 if 14 <= local.hour < 22 else 2)
-                    minutes = (f["ended_at"] - f["started_at"]).total_seconds() / 60
-                    lost[i, s] += int(minutes)
+        for w in windows_by_line.get(line["code"], []):
+            i = day_index.get(w["starts_at"].astimezone(tz).date())
+            if i is not None:
+                planned[i, 0] = max(0, planned[i, 0] - w["available_minutes"])
+        for f in failures_by_line.get(line["code"], []):
+            if f["tier"] != 1:
+                continue
+            local = f["started_at"].astimezone(tz)
+            shift_day = local.date() if local.hour >= 6 else local.date() - dt.timedelta(days=1)
+            i = day_index.get(shift_day)
+            if i is not None:
+                s = 0 if 6 <= local.hour < 14 else (1 if 14 <= local.hour < 22 else 2)
+                minutes = (f["ended_at"] - f["started_at"]).total_seconds() / 60
+                lost[i, s] += int(minutes)
         minor = planned * rng.uniform(0.02, 0.05 + 0.08 * (1 - m), size=planned.shape)
         run = np.clip(planned - lost - minor.astype(np.int64), 0, planned)
         perf = rng.uniform(0.84 + 0.08 * m, 0.93 + 0.05 * m, size=planned.shape)
