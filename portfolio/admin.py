@@ -1,15 +1,9 @@
 from django.contrib import admin
 
 from .models import Line, Membership, Portfolio, ReliabilityStandard, Site, SiteScoreSnapshot
+from .services import standard_stamp_change
 
 STANDARD_READONLY = ("version", "updated_at", "updated_by")
-
-
-def stamp_standard(standard, request):
-    """Record who changed the standard and bump its version, as snapshots cite the version."""
-    if standard.pk:
-        standard.version += 1
-    standard.updated_by = request.user
 
 
 class ReliabilityStandardInline(admin.StackedInline):
@@ -36,7 +30,7 @@ class PortfolioAdmin(admin.ModelAdmin):
         if formset.model is ReliabilityStandard:
             for inline_form in formset.forms:
                 if inline_form.has_changed():
-                    stamp_standard(inline_form.instance, request)
+                    standard_stamp_change(standard=inline_form.instance, user=request.user)
         super().save_formset(request, form, formset, change)
 
 
@@ -113,7 +107,7 @@ class ReliabilityStandardAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if form.has_changed():
-            stamp_standard(obj, request)
+            standard_stamp_change(standard=obj, user=request.user)
         super().save_model(request, obj, form, change)
 
 
