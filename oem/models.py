@@ -4,14 +4,19 @@ from django.db import models
 from django.db.models import Q
 
 from portfolio.models import MONEY, Site
+from portfolio.querysets import SiteScopedQuerySet
 from reliability.models import Asset, FailureEvent
 
 
 class OEMCustomer(models.Model):
     """A vehicle maker (or tier-1) the sites supply."""
 
+    site_lookup = "relationships__site"
+
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -31,6 +36,8 @@ class RelationshipStatus(models.TextChoices):
 class OEMRelationship(models.Model):
     """An OEM customer buying from a site: the revenue at stake and its supplier status."""
 
+    site_lookup = "site"
+
     customer = models.ForeignKey(
         OEMCustomer, on_delete=models.PROTECT, related_name="relationships"
     )
@@ -42,6 +49,8 @@ class OEMRelationship(models.Model):
         decimal_places=2,
         help_text="A scorecard below this score puts the site into SDP review (0–100).",
     )
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["customer__name", "site__name"]
@@ -64,6 +73,8 @@ class OEMRelationship(models.Model):
 class ScorecardResult(models.Model):
     """An OEM's quarterly supplier scorecard for a relationship (score 0–100)."""
 
+    site_lookup = "relationship__site"
+
     relationship = models.ForeignKey(
         OEMRelationship, on_delete=models.PROTECT, related_name="scorecards"
     )
@@ -75,6 +86,8 @@ class ScorecardResult(models.Model):
         blank=True,
         help_text='Component scores, e.g. {"delivery": 92, "quality": 88}.',
     )
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["relationship", "-year", "-quarter"]
@@ -100,6 +113,8 @@ class ScorecardResult(models.Model):
 class PenaltyRecord(models.Model):
     """A penalty invoiced by an OEM, optionally traced to the failure that caused it."""
 
+    site_lookup = "relationship__site"
+
     relationship = models.ForeignKey(
         OEMRelationship, on_delete=models.PROTECT, related_name="penalties"
     )
@@ -115,6 +130,8 @@ class PenaltyRecord(models.Model):
         Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="penalties"
     )
     occurred_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-incurred_on"]

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from portfolio.querysets import PeopleScopedQuerySet, PortfolioQuerySet, SiteScopedQuerySet
+
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
 
@@ -31,6 +33,8 @@ class Portfolio(models.Model):
     is_acquisition_target = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PortfolioQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -46,6 +50,8 @@ class Portfolio(models.Model):
 class Site(models.Model):
     """A plant, with the money figures that turn its downtime into dollars."""
 
+    site_lookup = ""
+
     portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="sites")
     code = models.SlugField(
         max_length=40, unique=True, help_text="Used by ingest to name the site."
@@ -57,6 +63,8 @@ class Site(models.Model):
     annual_maintenance_spend = models.DecimalField(
         **MONEY, null=True, blank=True, help_text="Only when it cannot be derived from work orders."
     )
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["portfolio__name", "name"]
@@ -76,10 +84,14 @@ class Site(models.Model):
 class Line(models.Model):
     """A production line; ``jit_linked`` when it feeds an OEM just in time or in sequence."""
 
+    site_lookup = "site"
+
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="lines")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=200)
     jit_linked = models.BooleanField(default=False)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["site__name", "code"]
@@ -107,6 +119,8 @@ SITE_ROLES = [Role.SITE_MANAGER, Role.TECHNICIAN, Role.INTEGRATOR]
 class Membership(models.Model):
     """A user's role over everything (executive), a portfolio (director) or a site."""
 
+    person_lookup = "user"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
@@ -118,6 +132,8 @@ class Membership(models.Model):
         Site, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PeopleScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__username", "role"]
@@ -273,6 +289,8 @@ class SiteScoreSnapshot(models.Model):
     ``details`` holds each figure's window, inputs and the standard's values used.
     """
 
+    site_lookup = "site"
+
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="score_snapshots")
     as_of = models.DateField()
     computed_at = models.DateTimeField()
@@ -291,6 +309,8 @@ class SiteScoreSnapshot(models.Model):
     maintenance_cost_pct_revenue = models.FloatField(null=True, blank=True)
     oee = models.FloatField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["site", "-as_of"]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from portfolio.models import MONEY, Line, Site
+from portfolio.querysets import PeopleScopedQuerySet, SiteScopedQuerySet
 
 HOURS = {"max_digits": 9, "decimal_places": 2}
 
@@ -45,6 +46,8 @@ class Foundation(models.TextChoices):
 class Asset(models.Model):
     """A machine on a line; tier 1 means its failure stops a JIT-linked line or bottleneck."""
 
+    site_lookup = "site"
+
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="assets")
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="assets")
     code = models.CharField(max_length=60, help_text="The asset tag, unique within its site.")
@@ -66,6 +69,8 @@ class Asset(models.Model):
     replacement_value = models.DecimalField(**MONEY, default=0)
     installed_on = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["site__code", "code"]
@@ -108,6 +113,8 @@ class Metric(models.TextChoices):
 class Sensor(models.Model):
     """A condition-monitoring point on an asset, measuring one metric."""
 
+    site_lookup = "asset__site"
+
     # A 4-byte key keeps every reading row narrow; two billion sensors is plenty.
     id = models.AutoField(primary_key=True)
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="sensors")
@@ -115,6 +122,8 @@ class Sensor(models.Model):
     metric = models.CharField(max_length=30, choices=Metric.choices)
     installed_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["asset__code", "code"]
@@ -134,11 +143,15 @@ class Reading(models.Model):
     sensor. See docs/readings.md for the index choice and the monthly partition plan.
     """
 
+    site_lookup = "sensor__asset__site"
+
     pk = models.CompositePrimaryKey("sensor", "measured_at")
     # Column order (timestamp, int4, float4) leaves no alignment padding in a row.
     measured_at = models.DateTimeField()
     sensor = models.ForeignKey(Sensor, on_delete=models.PROTECT, db_index=False)
     value = RealField()
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -222,12 +235,16 @@ class FailureMode(models.Model):
 class ChangeoverWindow(models.Model):
     """A planned production stop on a line, and how much maintenance it carried."""
 
+    site_lookup = "line__site"
+
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="changeover_windows")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     available_minutes = models.PositiveIntegerField()
     maintenance_minutes_scheduled = models.PositiveIntegerField(default=0)
     maintenance_minutes_executed = models.PositiveIntegerField(default=0)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["line", "-starts_at"]
@@ -252,6 +269,8 @@ class WorkOrderKind(models.TextChoices):
 class WorkOrder(models.Model):
     """Maintenance work on an asset, identified by the CMMS number within its site."""
 
+    site_lookup = "site"
+
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="work_orders")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="work_orders")
     external_id = models.CharField(max_length=60, help_text="The CMMS work-order number.")
@@ -274,6 +293,8 @@ class WorkOrder(models.Model):
     failure_mode = models.ForeignKey(
         FailureMode, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at"]
@@ -310,6 +331,8 @@ class WorkOrder(models.Model):
 class FailureEvent(models.Model):
     """An unplanned stop of an asset. Several parts failing at one moment are one event."""
 
+    site_lookup = "asset__site"
+
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="failure_events")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while still down.")
@@ -321,6 +344,8 @@ class FailureEvent(models.Model):
         WorkOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="failure_event"
     )
     description = models.TextField(blank=True)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -341,6 +366,8 @@ class FailureEvent(models.Model):
 class ProductionRecord(models.Model):
     """Planned time, run time and counts of a line for one shift (ISO 22400-2 OEE inputs)."""
 
+    site_lookup = "line__site"
+
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="production_records")
     production_date = models.DateField()
     shift = models.CharField(max_length=10, default="day")
@@ -349,6 +376,8 @@ class ProductionRecord(models.Model):
     ideal_cycle_time_seconds = models.FloatField()
     total_count = models.PositiveIntegerField()
     good_count = models.PositiveIntegerField()
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["line", "-production_date", "shift"]
@@ -396,6 +425,8 @@ class Zone(models.TextChoices):
 class Alert(models.Model):
     """A condition alert raised from readings; one open alert per asset and metric."""
 
+    site_lookup = "asset__site"
+
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="alerts")
     sensor = models.ForeignKey(
         Sensor, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
@@ -417,6 +448,8 @@ class Alert(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=16, choices=AlertResolution.choices, blank=True)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-detected_at"]
@@ -460,6 +493,8 @@ class FindingOrigin(models.TextChoices):
 class PreventedFailure(models.Model):
     """A technician's documented save: found, confirmed, repaired in a planned window."""
 
+    site_lookup = "site"
+
     technician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="prevented_failures"
     )
@@ -486,6 +521,8 @@ class PreventedFailure(models.Model):
     protected_window_hours = models.DecimalField(**HOURS)
     estimated_value = models.DecimalField(**MONEY)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SiteScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-confirmed_at"]
@@ -527,6 +564,8 @@ class CertificationStatus(models.TextChoices):
 class Certification(models.Model):
     """A professional certification a person holds or is working towards."""
 
+    person_lookup = "holder"
+
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certifications"
     )
@@ -536,6 +575,8 @@ class Certification(models.Model):
     target_date = models.DateField(null=True, blank=True)
     earned_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
+
+    objects = PeopleScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["holder", "kind"]

@@ -22,3 +22,11 @@ def broker_url():
             pytest.fail(f"CI=true but REDIS_URL is unset; this test {message}")
         pytest.skip(message)
     return url
+
+
+@pytest.fixture
+def world(db):
+    """Portfolios P (sites A, B) and Q (site C) and one named user per role and scope."""
+    from tests.people import build_world
+
+    return build_world()

@@ -1,0 +1,51 @@
+"""``visible_to(user)`` for every model: one queryset class, one rule (portfolio.access)."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class SiteScopedQuerySet(models.QuerySet):
+    """Rows of a model that belongs to a site, reached through ``Model.site_lookup``.
+
+    ``site_lookup`` is the path from the model to its Site ("site", "line__site",
+    "relationship__site", …), or "" for Site itself.
+    """
+
+    def visible_to(self, user):
+        from portfolio.access import visible_sites_q
+
+        lookup = self.model.site_lookup
+        if not lookup:
+            return self.filter(visible_sites_q(user))
+        from portfolio.models import Site
+
+        return self.filter(**{f"{lookup}__in": Site.objects.filter(visible_sites_q(user))})
+
+
+class PortfolioQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from portfolio.access import visible_portfolios_q
+
+        return self.filter(visible_portfolios_q(user))
+
+
+class PeopleScopedQuerySet(models.QuerySet):
+    """Rows about a person (``Model.person_lookup``): their own, and those of people with
+    a membership at a site or portfolio the viewer sees."""
+
+    def visible_to(self, user):
+        from portfolio.access import sees_everything, visible_portfolios_q, visible_sites_q
+        from portfolio.models import Portfolio, Site
+
+        if sees_everything(user):
+            return self.all()
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        person = self.model.person_lookup
+        sites = Site.objects.filter(visible_sites_q(user))
+        portfolios = Portfolio.objects.filter(visible_portfolios_q(user))
+        return self.filter(
+            Q(**{person: user})
+            | Q(**{f"{person}__memberships__site__in": sites})
+            | Q(**{f"{person}__memberships__portfolio__in": portfolios})
+        ).distinct()
