@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from portfolio.admin_scoping import ScopedAdmin
+
 from .models import OEMCustomer, OEMRelationship, PenaltyRecord, ScorecardResult
 
 
@@ -10,13 +12,13 @@ class ScorecardInline(admin.TabularInline):
 
 
 @admin.register(OEMCustomer)
-class OEMCustomerAdmin(admin.ModelAdmin):
+class OEMCustomerAdmin(ScopedAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(OEMRelationship)
-class OEMRelationshipAdmin(admin.ModelAdmin):
+class OEMRelationshipAdmin(ScopedAdmin):
     list_display = ("customer", "site", "status", "annual_revenue", "sdp_threshold_score")
     list_filter = ("status", "customer", "site__portfolio", "site")
     search_fields = ("customer__code", "customer__name", "site__code", "site__name")
@@ -25,7 +27,7 @@ class OEMRelationshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScorecardResult)
-class ScorecardResultAdmin(admin.ModelAdmin):
+class ScorecardResultAdmin(ScopedAdmin):
     list_display = ("relationship", "year", "quarter", "score")
     list_filter = ("year", "quarter", "relationship__customer", "relationship__site")
     search_fields = ("relationship__customer__name", "relationship__site__code")
@@ -34,7 +36,7 @@ class ScorecardResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(PenaltyRecord)
-class PenaltyRecordAdmin(admin.ModelAdmin):
+class PenaltyRecordAdmin(ScopedAdmin):
     list_display = (
         "invoice_reference",
         "relationship",

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import Line, Membership, Portfolio, ReliabilityStandard, Site, SiteScoreSnapshot
+from portfolio.access import Action
+from portfolio.admin_scoping import ScopedAdmin
+
+from .models import (
+    AuditEntry,
+    Line,
+    Membership,
+    Portfolio,
+    ReliabilityStandard,
+    Site,
+    SiteScoreSnapshot,
+)
 from .services import standard_stamp_change
 
 STANDARD_READONLY = ("version", "updated_at", "updated_by")
@@ -20,7 +31,7 @@ class LineInline(admin.TabularInline):
 
 
 @admin.register(Portfolio)
-class PortfolioAdmin(admin.ModelAdmin):
+class PortfolioAdmin(ScopedAdmin):
     list_display = ("code", "name", "currency", "is_acquisition_target", "created_at")
     list_filter = ("is_acquisition_target", "currency")
     search_fields = ("code", "name")
@@ -35,7 +46,7 @@ class PortfolioAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ScopedAdmin):
     list_display = (
         "code",
         "name",
@@ -51,7 +62,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Line)
-class LineAdmin(admin.ModelAdmin):
+class LineAdmin(ScopedAdmin):
     list_display = ("code", "name", "site", "jit_linked")
     list_filter = ("jit_linked", "site__portfolio", "site")
     search_fields = ("code", "name", "site__code", "site__name")
@@ -59,7 +70,7 @@ class LineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ScopedAdmin):
     list_display = ("user", "role", "portfolio", "site", "created_at")
     list_filter = ("role", "portfolio", "site")
     search_fields = ("user__username", "user__email", "user__first_name", "user__last_name")
@@ -68,7 +79,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReliabilityStandard)
-class ReliabilityStandardAdmin(admin.ModelAdmin):
+class ReliabilityStandardAdmin(ScopedAdmin):
+    portfolio_write_action = Action.STANDARD
     list_display = ("portfolio", "version", "updated_at", "updated_by")
     search_fields = ("portfolio__code", "portfolio__name")
     list_select_related = ("portfolio", "updated_by")
@@ -112,7 +124,7 @@ class ReliabilityStandardAdmin(admin.ModelAdmin):
 
 
 @admin.register(SiteScoreSnapshot)
-class SiteScoreSnapshotAdmin(admin.ModelAdmin):
+class SiteScoreSnapshotAdmin(ScopedAdmin):
     """Computed history, so view-only: every field is read-only and nothing can be added."""
 
     list_display = (
@@ -135,4 +147,30 @@ class SiteScoreSnapshotAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log: read-only, for superusers (it spans every portfolio)."""
+
+    list_display = ("at", "actor_name", "action", "content_type", "object_repr")
+    list_filter = ("action", "content_type")
+    search_fields = ("actor_name", "object_repr", "object_id")
+    date_hierarchy = "at"
+    list_select_related = ("content_type",)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PortfolioConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portfolio"
+
+    def ready(self):
+        from portfolio import audit
+
+        audit.connect()

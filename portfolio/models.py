@@ -5,11 +5,17 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from portfolio.querysets import PeopleScopedQuerySet, PortfolioQuerySet, SiteScopedQuerySet
+from portfolio.querysets import (
+    PeopleScopedQuerySet,
+    PortfolioQuerySet,
+    SiteScopedQuerySet,
+    StandardQuerySet,
+)
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 
@@ -234,6 +240,8 @@ class ReliabilityStandard(models.Model):
         related_name="+",
     )
 
+    objects = StandardQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -335,3 +343,40 @@ class SiteScoreSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.site} as of {self.as_of}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when: standards, memberships, prevented failures (see audit.py)."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept when the user is deleted; "system" for changes made outside a request.
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=6, choices=AuditAction.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, help_text='{"field": [before, after]}')
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["at"], name="audit_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_name} {self.action} {self.object_repr} at {self.at:%Y-%m-%d %H:%M}"

@@ -49,3 +49,16 @@ class PeopleScopedQuerySet(models.QuerySet):
             | Q(**{f"{person}__memberships__site__in": sites})
             | Q(**{f"{person}__memberships__portfolio__in": portfolios})
         ).distinct()
+
+
+class StandardQuerySet(models.QuerySet):
+    """A portfolio's standard: seen with the portfolio, and by people at its sites, who are
+    measured against it."""
+
+    def visible_to(self, user):
+        from portfolio.models import Portfolio, Site
+
+        return self.filter(
+            Q(portfolio__in=Portfolio.objects.visible_to(user))
+            | Q(portfolio__sites__in=Site.objects.visible_to(user))
+        ).distinct()

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils.html import format_html, format_html_join
 
+from portfolio.access import Action
+from portfolio.admin_scoping import ScopedAdmin
+
 from .models import (
     Alert,
     Asset,
@@ -31,7 +34,8 @@ class SensorInline(admin.TabularInline):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(ScopedAdmin):
+    write_action = Action.ASSET
     list_display = (
         "code",
         "name",
@@ -75,7 +79,8 @@ class AssetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sensor)
-class SensorAdmin(admin.ModelAdmin):
+class SensorAdmin(ScopedAdmin):
+    write_action = Action.ASSET
     list_display = ("code", "asset", "site", "metric", "installed_at", "is_active")
     list_filter = ("metric", "is_active", "asset__site__portfolio", "asset__site")
     search_fields = ("code", "asset__code", "asset__name")
@@ -131,7 +136,8 @@ class FailureModeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeoverWindow)
-class ChangeoverWindowAdmin(admin.ModelAdmin):
+class ChangeoverWindowAdmin(ScopedAdmin):
+    write_action = Action.CHANGEOVER_WINDOW
     list_display = (
         "line",
         "starts_at",
@@ -148,7 +154,8 @@ class ChangeoverWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(admin.ModelAdmin):
+class WorkOrderAdmin(ScopedAdmin):
+    write_action = Action.WORK_ORDER
     list_display = (
         "external_id",
         "site",
@@ -168,7 +175,8 @@ class WorkOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(FailureEvent)
-class FailureEventAdmin(admin.ModelAdmin):
+class FailureEventAdmin(ScopedAdmin):
+    write_action = Action.WORK_ORDER
     list_display = (
         "asset",
         "started_at",
@@ -189,7 +197,7 @@ class FailureEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductionRecord)
-class ProductionRecordAdmin(admin.ModelAdmin):
+class ProductionRecordAdmin(ScopedAdmin):
     list_display = (
         "line",
         "production_date",
@@ -207,7 +215,8 @@ class ProductionRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(ScopedAdmin):
+    write_action = Action.ALERT
     list_display = (
         "asset",
         "metric",
@@ -227,7 +236,8 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(PreventedFailure)
-class PreventedFailureAdmin(admin.ModelAdmin):
+class PreventedFailureAdmin(ScopedAdmin):
+    write_action = Action.PREVENTED_FAILURE
     list_display = (
         "asset",
         "site",
@@ -253,7 +263,7 @@ class PreventedFailureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(ScopedAdmin):
     list_display = ("holder", "kind", "name", "status", "target_date", "earned_on", "expires_on")
     list_filter = ("kind", "status")
     search_fields = ("holder__username", "holder__first_name", "holder__last_name", "name")

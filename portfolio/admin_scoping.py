@@ -1,0 +1,96 @@
+"""The admin's share of the one scoping mechanism (portfolio.access).
+
+Every admin of a scoped model derives from ``ScopedAdmin``: its lists and pages hold only
+what ``visible_to`` returns, its foreign-key choices likewise, and saving checks the same
+write rule as pages and API, for the record's new site and, on update, its old one.
+Django's model permissions still apply on top; a superuser sees and writes everything.
+"""
+
+from django.contrib import admin
+
+from portfolio.access import (
+    Action,
+    can_write_portfolio,
+    can_write_site,
+    check_portfolio_write,
+    check_site_write,
+)
+
+
+def site_id_of(obj) -> int | None:
+    """The id of the site ``obj`` belongs to, following its model's ``site_lookup``."""
+    lookup = type(obj).site_lookup
+    if not lookup:
+        return obj.pk
+    *path, last = lookup.split("__")
+    for step in path:
+        obj = getattr(obj, step, None)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id", None)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """An admin that shows and writes only within the user's scope.
+
+    ``write_action``: the site-level action needed to add, change or delete; or
+    ``portfolio_write_action`` for portfolio-level rows (the standard). With neither,
+    only superusers write.
+    """
+
+    write_action: Action | None = None
+    portfolio_write_action: Action | None = None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        manager = db_field.related_model._default_manager
+        if hasattr(manager, "visible_to"):
+            kwargs.setdefault("queryset", manager.visible_to(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _may_write(self, request, obj=None) -> bool:
+        user = request.user
+        if user.is_superuser:
+            return True
+        if self.portfolio_write_action is not None:
+            return obj is None or can_write_portfolio(
+                user, obj.portfolio_id, self.portfolio_write_action
+            )
+        if self.write_action is not None:
+            return obj is None or can_write_site(user, site_id_of(obj), self.write_action)
+        return False
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and self._may_write(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_write(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            previous = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
+            if self.portfolio_write_action is not None:
+                check_portfolio_write(
+                    request.user,
+                    action=self.portfolio_write_action,
+                    portfolio_id=obj.portfolio_id,
+                )
+                if previous is not None:
+                    check_portfolio_write(
+                        request.user,
+                        action=self.portfolio_write_action,
+                        portfolio_id=previous.portfolio_id,
+                    )
+            else:
+                check_site_write(
+                    request.user,
+                    action=self.write_action,
+                    site_id=site_id_of(obj),
+                    previous_site_id=site_id_of(previous) if previous is not None else None,
+                )
+        super().save_model(request, obj, form, change)
