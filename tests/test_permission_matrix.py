@@ -1,0 +1,153 @@
+"""The permission matrix: every route × method × named user, and its expected status.
+
+HOW TO ADD A ROUTE: add an entry to ``ROUTES`` below, keyed by the route's name
+("namespace:name"), with a sample URL built from the shared ``world`` (tests/people.py)
+and the expected status for each named user and method. ``test_every_route_is_classified``
+walks the URLconf (the DRF router included) and fails while any route is missing, so a new
+page or endpoint cannot land unclassified. Content scoping (which rows a list holds) is
+tested next to each view; this file pins who gets in.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from tests.people import USER_NAMES
+
+SIGNED_IN = [name for name in USER_NAMES if name != "anonymous"]
+PEOPLE = [name for name in SIGNED_IN if name != "integrator_a"]  # who has pages
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+# Who sees site A (and its asset); the rest get 404, anonymous 401 on the API.
+SEE_SITE_A = {"tech_a", "manager_a", "director_p", "executive", "integrator_a"}
+# Who sees portfolio P as a whole.
+SEE_PORTFOLIO_P = {"director_p", "executive"}
+
+
+def statuses(default: int, **overrides: int) -> dict[str, int]:
+    return {name: overrides.get(name, default) for name in USER_NAMES}
+
+
+def api_read(visible: set[str] | None = None) -> dict[str, int]:
+    """GET on the API: 401 anonymous; 200 if visible (everyone for lists), else 404."""
+    return {
+        name: 401 if name == "anonymous" else (200 if visible is None or name in visible else 404)
+        for name in USER_NAMES
+    }
+
+
+API_WRITE_REFUSED = statuses(405, anonymous=401)  # read-only endpoints
+# A page for people: anonymous and the token-only integrator are sent to sign in.
+PAGE = statuses(200, anonymous=302, integrator_a=302)
+
+
+@dataclass
+class Route:
+    """How to reach a route and what each user gets, by method."""
+
+    url: object  # str, or a callable(world) -> str
+    expect: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def resolve(self, world) -> str:
+        return self.url(world) if callable(self.url) else self.url
+
+
+ROUTES: dict[str, Route] = {
+    "home": Route("/", {"GET": PAGE, "POST": statuses(405)}),
+    # A POST without credentials re-renders the form with its errors.
+    "login": Route("/accounts/login/", {"GET": statuses(200), "POST": statuses(200)}),
+    "logout": Route(
+        "/accounts/logout/",
+        {"GET": statuses(405), "POST": statuses(302)},
+    ),
+    "healthz": Route("/healthz", {"GET": statuses(200), "POST": statuses(405)}),
+    "api:api-root": Route("/api/v1/", {"GET": api_read()}),
+    "api:portfolio-list": Route(
+        "/api/v1/portfolios/", {"GET": api_read(), **dict.fromkeys(WRITES, API_WRITE_REFUSED)}
+    ),
+    "api:portfolio-detail": Route(
+        lambda w: f"/api/v1/portfolios/{w.portfolio_p.pk}/",
+        {"GET": api_read(SEE_PORTFOLIO_P), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
+    ),
+    "api:site-list": Route(
+        "/api/v1/sites/", {"GET": api_read(), **dict.fromkeys(WRITES, API_WRITE_REFUSED)}
+    ),
+    "api:site-detail": Route(
+        lambda w: f"/api/v1/sites/{w.site_a.pk}/",
+        {"GET": api_read(SEE_SITE_A), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
+    ),
+    "api:asset-list": Route(
+        "/api/v1/assets/", {"GET": api_read(), **dict.fromkeys(WRITES, API_WRITE_REFUSED)}
+    ),
+    "api:asset-detail": Route(
+        lambda w: f"/api/v1/assets/{w.asset_a.pk}/",
+        {"GET": api_read(SEE_SITE_A), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
+    ),
+    "api-schema": Route("/api/schema/", {"GET": api_read()}),
+    "api-docs": Route("/api/docs/", {"GET": api_read()}),
+}
+
+# Route families classified as a whole, with the reason and one representative URL each.
+FAMILIES = {
+    # Django's admin: staff only. None of the named users is staff, so every admin URL
+    # sends them to the admin's own sign-in; admin scoping is tested in test_admin_scoping.
+    "admin:": Route("/admin/portfolio/site/", {"GET": statuses(302)}),
+}
+
+
+def route_names(resolver=None, namespace="") -> list[tuple[str, str]]:
+    """(name, pattern) of every route in the URLconf, namespaced like reverse() wants."""
+    resolver = resolver or get_resolver()
+    found = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found.extend(route_names(entry, inner))
+        elif isinstance(entry, URLPattern):
+            name = entry.name or f"(unnamed {entry.pattern})"
+            found.append((f"{namespace}{name}", str(entry.pattern)))
+    return found
+
+
+def test_every_route_is_classified():
+    """Each route of the URLconf is in ROUTES or a classified family."""
+    unclassified = sorted(
+        f"{name} {pattern}"
+        for name, pattern in route_names()
+        if name not in ROUTES and not any(name.startswith(prefix) for prefix in FAMILIES)
+    )
+    assert unclassified == [], "add these routes to ROUTES in tests/test_permission_matrix.py"
+
+
+def test_the_matrix_names_only_existing_routes():
+    """A matrix entry for a route that no longer exists is stale and must go."""
+    names = {name for name, _ in route_names()}
+    assert set(ROUTES) - names == set()
+
+
+CASES = [
+    pytest.param(key, method, user, id=f"{key}-{method}-{user}")
+    for table in (ROUTES, FAMILIES)
+    for key, route in table.items()
+    for method, expected in route.expect.items()
+    for user in expected
+]
+
+
+def client_for(world, name) -> APIClient:
+    client = APIClient()
+    if name == "integrator_a":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world.integrator_token}")
+    elif name != "anonymous":
+        client.force_login(world.user(name))
+    return client
+
+
+@pytest.mark.parametrize(("key", "method", "user"), CASES)
+def test_matrix(world, key, method, user):
+    """The named user gets the expected status for this route and method."""
+    route = ROUTES.get(key) or FAMILIES[key]
+    url = route.resolve(world)
+    response = getattr(client_for(world, user), method.lower())(url)
+    assert response.status_code == route.expect[method][user], f"{method} {url} as {user}"
