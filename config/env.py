@@ -7,7 +7,7 @@ parsed, so a typo in a deployment fails at start-up instead of silently using a 
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -125,3 +125,21 @@ def parse_redis_url(name: str, url: str) -> str:
             f"{name} must be a redis://, rediss:// or unix:// URL, got scheme {scheme!r}."
         )
     return url
+
+
+def redis_db(url: str) -> int:
+    """The database number a Redis URL names: the ``/N`` path, or ``?db=N`` (unix:// URLs)."""
+    parts = urlsplit(url)
+    number = parse_qs(parts.query).get("db", [None])[-1] or parts.path.strip("/") or "0"
+    return int(number) if number.isdigit() else 0
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """The same Redis server as ``url``, database ``db``: the path of a redis:// or rediss://
+    URL becomes ``/db``; a unix:// socket URL gets ``?db=db``."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"] + [("db", str(db))]
+        return f"unix://{parts.netloc}{parts.path}?{urlencode(query)}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "db"])
+    return urlunsplit(parts._replace(path=f"/{db}", query=query))

@@ -1,14 +1,26 @@
 """Root URLconf."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
+from portfolio import views as portfolio_views
 
 urlpatterns = [
-    # The portfolio pages arrive with the dashboards issue; until then the admin is home.
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", portfolio_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("config.api_urls")),
+    # Signed-in users only (SPECTACULAR_SETTINGS SERVE_PERMISSIONS). The split view serves
+    # its init script as a separate request, and our template has no inline style: CSP-safe.
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
 ]

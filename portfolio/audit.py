@@ -19,6 +19,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from portfolio.models import AuditAction, AuditEntry
 
 _actor: contextvars.ContextVar = contextvars.ContextVar("audit_actor", default=None)
+_request: contextvars.ContextVar = contextvars.ContextVar("audit_request", default=None)
 # Fields that change on every save and say nothing about the change itself.
 IGNORED_FIELDS = {"updated_at", "created_at"}
 
@@ -42,15 +43,31 @@ def acting_as(user):
 
 
 class AuditActorMiddleware:
-    """Makes the request's user the actor of any audited change during the request."""
+    """Makes the request's user the actor of any audited change during the request.
+
+    The user is read when a change is recorded, not when the request arrives: DRF
+    authenticates a token inside the view and then sets the user on this same request.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        with acting_as(user if user is not None and user.is_authenticated else None):
+        token = _request.set(request)
+        try:
             return self.get_response(request)
+        finally:
+            _request.reset(token)
+
+
+def current_actor():
+    """The user changes are attributed to: ``acting_as``'s, else the request's, else None."""
+    actor = _actor.get()
+    if actor is not None:
+        return actor
+    request = _request.get()
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
 def field_values(instance) -> dict:
@@ -84,7 +101,7 @@ def _json_safe(field, value):
 
 
 def _record(instance, action: str, changes: dict) -> None:
-    actor = _actor.get()
+    actor = current_actor()
     AuditEntry.objects.create(
         actor=actor,
         actor_name=actor.get_username() if actor is not None else "system",

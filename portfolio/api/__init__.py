@@ -1,0 +1,1 @@
+"""Read API for portfolios and sites (``/api/v1/``)."""
