@@ -70,3 +70,39 @@ def build_world() -> World:
         users[name] = user
     token = Token.objects.create(user=users["integrator_a"]).key
     return World(p, q, site_a, site_b, site_c, *assets, users=users, integrator_token=token)
+
+
+# Who sees which sites, and which portfolios as a whole: the expectation every scoping
+# test (access, pages, API) checks against.
+SITES_SEEN = {
+    "anonymous": set(),
+    "tech_a": {"site-a"},
+    "tech_b": {"site-b"},
+    "manager_a": {"site-a"},
+    "director_p": {"site-a", "site-b"},
+    "director_q": {"site-c"},
+    "executive": {"site-a", "site-b", "site-c"},
+    "integrator_a": {"site-a"},
+}
+PORTFOLIOS_SEEN = {
+    "anonymous": set(),
+    "tech_a": set(),
+    "tech_b": set(),
+    "manager_a": set(),
+    "director_p": {"p"},
+    "director_q": {"q"},
+    "executive": {"p", "q"},
+    "integrator_a": set(),
+}
+
+
+def client_for(world: World, name: str):
+    """An API client acting as ``name``: a token for the integrator, a session otherwise."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if name == "integrator_a":
+        client.credentials(HTTP_AUTHORIZATION=f"Token {world.integrator_token}")
+    elif name != "anonymous":
+        client.force_login(world.user(name))
+    return client

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.test import APIClient
 
-from tests.people import USER_NAMES
+from tests.people import USER_NAMES, client_for
 
 SIGNED_IN = [name for name in USER_NAMES if name != "anonymous"]
 PEOPLE = [name for name in SIGNED_IN if name != "integrator_a"]  # who has pages
@@ -133,15 +132,6 @@ CASES = [
     for method, expected in route.expect.items()
     for user in expected
 ]
-
-
-def client_for(world, name) -> APIClient:
-    client = APIClient()
-    if name == "integrator_a":
-        client.credentials(HTTP_AUTHORIZATION=f"Token {world.integrator_token}")
-    elif name != "anonymous":
-        client.force_login(world.user(name))
-    return client
 
 
 @pytest.mark.parametrize(("key", "method", "user"), CASES)

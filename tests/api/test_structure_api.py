@@ -13,40 +13,11 @@ from rest_framework.throttling import UserRateThrottle
 from portfolio.models import Portfolio, Site
 from reliability.models import Asset
 from tests.factories import AssetFactory, LineFactory
+from tests.people import PORTFOLIOS_SEEN, SITES_SEEN, client_for
 
 SITES = "/api/v1/sites/"
 ASSETS = "/api/v1/assets/"
 PORTFOLIOS = "/api/v1/portfolios/"
-
-SITES_SEEN = {
-    "tech_a": {"site-a"},
-    "tech_b": {"site-b"},
-    "manager_a": {"site-a"},
-    "director_p": {"site-a", "site-b"},
-    "director_q": {"site-c"},
-    "executive": {"site-a", "site-b", "site-c"},
-    "integrator_a": {"site-a"},
-}
-# Site roles (and integrators) see their sites, not the portfolio as a whole.
-PORTFOLIOS_SEEN = {
-    "tech_a": set(),
-    "tech_b": set(),
-    "manager_a": set(),
-    "director_p": {"p"},
-    "director_q": {"q"},
-    "executive": {"p", "q"},
-    "integrator_a": set(),
-}
-
-
-def client_for(world, name) -> APIClient:
-    """An API client as ``name``: a token for the integrator, a session for the others."""
-    client = APIClient()
-    if name == "integrator_a":
-        client.credentials(HTTP_AUTHORIZATION=f"Token {world.integrator_token}")
-    elif name != "anonymous":
-        client.force_login(world.user(name))
-    return client
 
 
 def rows(response) -> list[dict]:

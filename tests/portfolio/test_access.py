@@ -16,17 +16,7 @@ from tests.factories import (
     UserFactory,
     WorkOrderFactory,
 )
-
-SITES_SEEN = {
-    "anonymous": set(),
-    "tech_a": {"site-a"},
-    "tech_b": {"site-b"},
-    "manager_a": {"site-a"},
-    "director_p": {"site-a", "site-b"},
-    "director_q": {"site-c"},
-    "executive": {"site-a", "site-b", "site-c"},
-    "integrator_a": {"site-a"},
-}
+from tests.people import SITES_SEEN
 
 
 @pytest.mark.parametrize(("name", "expected"), SITES_SEEN.items())

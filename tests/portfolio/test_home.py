@@ -6,19 +6,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from tests.factories import AssetFactory, LineFactory, SiteFactory, UserFactory
-from tests.people import PASSWORD
+from tests.people import PASSWORD, SITES_SEEN
 
 LOGIN = "/accounts/login/"
 EMPTY = "You have no sites yet. Ask an administrator to add you to a site or portfolio."
 ALL_SITES = {"site-a": "Site A", "site-b": "Site B", "site-c": "Site C"}
 
 SITES_LISTED = {
-    "tech_a": {"site-a"},
-    "tech_b": {"site-b"},
-    "manager_a": {"site-a"},
-    "director_p": {"site-a", "site-b"},
-    "director_q": {"site-c"},
-    "executive": {"site-a", "site-b", "site-c"},
+    name: seen for name, seen in SITES_SEEN.items() if name not in ("anonymous", "integrator_a")
 }
 
 
