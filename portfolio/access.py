@@ -20,7 +20,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from portfolio.models import Membership, Portfolio, Role, Site
+from portfolio.models import Membership, Role
 
 NOTHING = Q(pk__in=[])
 
@@ -142,11 +142,3 @@ def check_site_write(user, *, action: Action, site_id: int | None, previous_site
 def check_portfolio_write(user, *, action: Action, portfolio_id: int | None) -> None:
     if not can_write_portfolio(user, portfolio_id, action):
         raise PermissionDenied(f"You may not {action} of this portfolio.")
-
-
-def visible_sites(user):
-    return Site.objects.filter(visible_sites_q(user))
-
-
-def visible_portfolios(user):
-    return Portfolio.objects.filter(visible_portfolios_q(user))

