@@ -12,7 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production
 
 RUN groupadd --system app \
-    && useradd --system --gid app --create-home --home-dir /home/app app
+    && useradd --system --gid app --create-home --home-dir /home/app app \
+    && mkdir -p /data/files && chown app:app /data/files
 
 WORKDIR /app
 

@@ -1,7 +1,9 @@
-"""The versioned API (``/api/v1/``): read-only structure, scoped to the caller."""
+"""The versioned API (``/api/v1/``): structure (read only) and ingest, scoped to the caller."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from ingest.api.views import BulkReadingsView, BulkWorkOrdersView, IngestBatchViewSet
 from portfolio.api.views import PortfolioViewSet, SiteViewSet
 from reliability.api.views import AssetViewSet
 
@@ -11,5 +13,10 @@ router = DefaultRouter()
 router.register("portfolios", PortfolioViewSet, basename="portfolio")
 router.register("sites", SiteViewSet, basename="site")
 router.register("assets", AssetViewSet, basename="asset")
+router.register("ingest/batches", IngestBatchViewSet, basename="ingest-batch")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("ingest/readings/", BulkReadingsView.as_view(), name="ingest-readings"),
+    path("ingest/work-orders/", BulkWorkOrdersView.as_view(), name="ingest-work-orders"),
+    *router.urls,
+]

@@ -10,6 +10,7 @@ from portfolio import views as portfolio_views
 urlpatterns = [
     path("", portfolio_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("ingest/", include("ingest.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),

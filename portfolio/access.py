@@ -7,7 +7,7 @@ through that model's ``site_lookup`` to the visible sites, so no view filters by
 - executive: sees every portfolio; writes standards and capital plans.
 - director: sees their portfolios; writes those portfolios' standard and capital plans.
 - site manager: sees their sites; writes assets, work orders, windows, alerts and
-  prevented failures there.
+  prevented failures there, and uploads data files for them.
 - technician: sees their sites; writes alerts, work orders, prevented failures and their
   own certifications there.
 - integrator: sees their sites through the API only; ingests into them.
@@ -47,6 +47,7 @@ SITE_ACTIONS_BY_ROLE = {
         Action.CHANGEOVER_WINDOW,
         Action.ALERT,
         Action.PREVENTED_FAILURE,
+        Action.INGEST,
     },
     Role.TECHNICIAN: {
         Action.ALERT,
@@ -115,6 +116,17 @@ def can_write_site(user, site_id: int | None, action: Action) -> bool:
         m.site_id == site_id and action in SITE_ACTIONS_BY_ROLE.get(m.role, ())
         for m in memberships(user)
     )
+
+
+def writable_site_ids(user, action: Action) -> set[int] | None:
+    """The sites where ``user`` may do ``action``; None means every site (the operator)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return None
+    return {
+        m.site_id
+        for m in memberships(user)
+        if m.site_id is not None and action in SITE_ACTIONS_BY_ROLE.get(m.role, ())
+    }
 
 
 def can_write_portfolio(user, portfolio_id: int | None, action: Action) -> bool:

@@ -87,6 +87,76 @@ ROUTES: dict[str, Route] = {
     "api-docs": Route("/api/docs/", {"GET": api_read()}),
 }
 
+
+def batch_of_manager_a(world) -> int:
+    """A batch sent by manager_a: only they (and the operator) may see it."""
+    from django.core.files.base import ContentFile
+
+    from ingest.models import IngestBatch
+
+    batch = IngestBatch(
+        kind="readings",
+        source="upload",
+        mapping="canonical",
+        file_name="r.csv",
+        file_size=5,
+        created_by=world.user("manager_a"),
+    )
+    batch.file.save("r.csv", ContentFile(b"a,b\n"), save=True)
+    return batch.pk
+
+
+def ingest_write(allowed: int) -> dict[str, int]:
+    """Sending data: site managers and integrators get in (an empty request is then a 400),
+    other signed-in people 403, anonymous 401."""
+    return statuses(403, anonymous=401, manager_a=allowed, integrator_a=allowed)
+
+
+ONLY_MANAGER_A_PAGE = statuses(404, anonymous=302, integrator_a=302, manager_a=200)
+ONLY_MANAGER_A_API = statuses(404, anonymous=401, manager_a=200)
+
+ROUTES.update(
+    {
+        "ingest:batches": Route(
+            "/ingest/",
+            {"GET": PAGE, "POST": statuses(403, anonymous=302, integrator_a=302, manager_a=400)},
+        ),
+        "ingest:batch": Route(
+            lambda w: f"/ingest/{batch_of_manager_a(w)}/",
+            {"GET": ONLY_MANAGER_A_PAGE, "POST": statuses(405)},
+        ),
+        "ingest:rejected-csv": Route(
+            lambda w: f"/ingest/{batch_of_manager_a(w)}/rejected.csv",
+            {"GET": ONLY_MANAGER_A_PAGE},
+        ),
+        "api:ingest-batch-list": Route(
+            "/api/v1/ingest/batches/",
+            {
+                "GET": api_read(),
+                "POST": ingest_write(400),
+                **dict.fromkeys(("PUT", "PATCH", "DELETE"), API_WRITE_REFUSED),
+            },
+        ),
+        "api:ingest-batch-detail": Route(
+            lambda w: f"/api/v1/ingest/batches/{batch_of_manager_a(w)}/",
+            {
+                "GET": ONLY_MANAGER_A_API,
+                **dict.fromkeys(WRITES, API_WRITE_REFUSED),
+            },
+        ),
+        "api:ingest-batch-rejected": Route(
+            lambda w: f"/api/v1/ingest/batches/{batch_of_manager_a(w)}/rejected/",
+            {"GET": ONLY_MANAGER_A_API},
+        ),
+        "api:ingest-readings": Route(
+            "/api/v1/ingest/readings/", {"GET": API_WRITE_REFUSED, "POST": ingest_write(400)}
+        ),
+        "api:ingest-work-orders": Route(
+            "/api/v1/ingest/work-orders/", {"GET": API_WRITE_REFUSED, "POST": ingest_write(400)}
+        ),
+    }
+)
+
 # Route families classified as a whole, with the reason and one representative URL each.
 FAMILIES = {
     # Django's admin: staff only. None of the named users is staff, so every admin URL

@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     env_bool,
+    env_int,
     env_list,
     env_path,
     env_str,
@@ -200,6 +201,20 @@ SPECTACULAR_SETTINGS = {
     # they list every endpoint and field, which outsiders have no need to see.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
+
+# --- Files and ingest -----------------------------------------------------------------
+# Uploaded ingest files live here until a worker has loaded them; web and workers must
+# share it (docker-compose mounts one volume on both).
+MEDIA_ROOT = env_path("MEDIA_ROOT", default=DATA_DIR / "files")
+MEDIA_URL = "/files/"  # never served: files are read by workers, not by browsers
+# The largest file an upload may have; refused from Content-Length before it is read.
+INGEST_MAX_UPLOAD_BYTES = env_int("INGEST_MAX_UPLOAD_BYTES", 2 * 1024**3)
+# A bulk JSON request body (readings, work orders) may be this large.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INGEST_MAX_JSON_BYTES", 64 * 1024**2)
+# Bytes read per committed chunk: readings (~400k rows, a progress step every second or
+# so) and the other kinds (validated with some per-row work, so smaller).
+INGEST_CHUNK_BYTES = env_int("INGEST_CHUNK_BYTES", 16 * 1024**2)
+INGEST_RECORD_CHUNK_BYTES = env_int("INGEST_RECORD_CHUNK_BYTES", 1024**2)
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -8,15 +8,14 @@ format, built with numpy, so no per-row Python work happens at all).
 import csv
 import io
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 
-import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from oem.models import OEMCustomer, OEMRelationship, PenaltyRecord, ScorecardResult
 from portfolio.models import Line, Membership, Portfolio, ReliabilityStandard, Site
+from reliability import readings_copy
 from reliability.models import (
     Alert,
     Asset,
@@ -36,20 +35,6 @@ from .generator import DemoDataset, iter_readings
 DEMO_USERS = ("vp", "director", "manager", "tech")
 DEMO_PASSWORD = "demo"
 BATCH = 5000
-PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since the Unix epoch
-READING_ROW = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("ts_len", ">i4"),
-        ("ts", ">i8"),
-        ("sensor_len", ">i4"),
-        ("sensor", ">i4"),
-        ("value_len", ">i4"),
-        ("value", ">f4"),
-    ]
-)
-COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 
 class DemoAlreadyLoaded(Exception):
@@ -436,72 +421,12 @@ def _load_production(data: DemoDataset, ids: _Ids) -> None:
 
 
 def _load_readings(data: DemoDataset, ids: _Ids) -> None:
-    stream = _ChunkReader(_binary_readings(data, ids))
-    with _foreign_keys_validated_after(Reading._meta.db_table), connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {Reading._meta.db_table} (measured_at, sensor_id, value) "
-            "FROM STDIN WITH (FORMAT binary)",
-            stream,
-            1 << 20,
+    # Readings carry no database foreign key (docs/model.md): nothing is queued per row.
+    chunks = (
+        readings_copy.encode(
+            times.astype("int64"), ids.sensor[(plan.site, plan.asset, plan.code)], values
         )
-
-
-@contextmanager
-def _foreign_keys_validated_after(table: str):
-    """Drop ``table``'s foreign keys for a bulk load and re-add them afterwards.
-
-    Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so every copied row queues a
-    check that runs at COMMIT, one index probe and row lock each: minutes for tens of
-    millions of readings. Re-adding the constraint validates all rows in one join
-    instead (PostgreSQL's "Populating a Database" advice). The same definitions come back.
-    """
+        for plan, times, values in iter_readings(data)
+    )
     with connection.cursor() as cursor:
-        # ALTER TABLE refuses while earlier inserts' deferred checks are pending: run them.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype = 'f'",
-            [table],
-        )
-        foreign_keys = cursor.fetchall()
-        for name, _definition in foreign_keys:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    yield
-    with connection.cursor() as cursor:
-        for name, definition in foreign_keys:
-            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-
-
-def _binary_readings(data: DemoDataset, ids: _Ids) -> Iterator[bytes]:
-    """PostgreSQL binary COPY rows (timestamptz, int4, float4), one chunk per sensor."""
-    yield COPY_HEADER
-    for plan, times, values in iter_readings(data):
-        rows = np.empty(len(times), dtype=READING_ROW)
-        rows["fields"], rows["ts_len"], rows["sensor_len"], rows["value_len"] = 3, 8, 4, 4
-        rows["ts"] = times.astype("int64") - PG_EPOCH_US
-        rows["sensor"] = ids.sensor[(plan.site, plan.asset, plan.code)]
-        rows["value"] = values
-        yield rows.tobytes()
-    yield COPY_TRAILER
-
-
-class _ChunkReader:
-    """A read()-able file over an iterator of byte chunks, for ``copy_expert``."""
-
-    def __init__(self, chunks: Iterator[bytes]):
-        self._chunks = chunks
-        self._current = b""
-        self._offset = 0
-
-    def read(self, size: int = -1) -> bytes:
-        while self._offset >= len(self._current):
-            self._current = next(self._chunks, None)
-            self._offset = 0
-            if self._current is None:
-                self._current = b""
-                return b""
-        end = len(self._current) if size < 0 else self._offset + size
-        out = self._current[self._offset : end]
-        self._offset += len(out)
-        return out
+        readings_copy.copy_into(cursor, Reading._meta.db_table, chunks)

@@ -1,0 +1,81 @@
+"""Ingest API shapes: the batch as reported, and what an upload or bulk request sends."""
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from ingest import mappings
+from ingest.models import IngestBatch, Kind
+from portfolio.models import Site
+
+
+class IngestBatchSerializer(serializers.ModelSerializer):
+    site = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    progress = serializers.FloatField(read_only=True, allow_null=True)
+    rejected_rows_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IngestBatch
+        fields = [
+            "id",
+            "kind",
+            "source",
+            "mapping",
+            "column_overrides",
+            "site",
+            "create_missing_assets",
+            "file_name",
+            "file_size",
+            "status",
+            "error",
+            "progress",
+            "rows_total",
+            "rows_read",
+            "rows_inserted",
+            "rows_updated",
+            "rows_duplicate",
+            "rows_rejected",
+            "created_assets",
+            "site_ids",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "rejected_rows_url",
+        ]
+        read_only_fields = fields
+
+    def get_rejected_rows_url(self, batch) -> str:
+        return reverse("api:ingest-batch-rejected", args=[batch.pk])
+
+
+class BatchOptionsSerializer(serializers.Serializer):
+    """Options every way of sending a batch shares."""
+
+    mapping = serializers.CharField(default=mappings.CANONICAL, max_length=60)
+    site = serializers.SlugRelatedField(
+        slug_field="code", queryset=Site.objects.all(), required=False, allow_null=True
+    )
+    create_missing_assets = serializers.BooleanField(default=False)
+    columns = serializers.JSONField(
+        required=False, help_text="Our field -> the file's column name, over the mapping."
+    )
+
+    def validate_columns(self, value):
+        try:
+            return mappings.parse_column_overrides(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class UploadSerializer(BatchOptionsSerializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    file = serializers.FileField()
+
+
+class BulkSerializer(BatchOptionsSerializer):
+    """A bulk JSON request: the rows as objects keyed by our column names."""
+
+    rows = serializers.ListField(
+        child=serializers.DictField(), allow_empty=False, max_length=1_000_000
+    )

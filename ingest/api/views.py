@@ -1,0 +1,182 @@
+"""Ingest over the API: send a file or a bulk JSON payload, follow the batch, fetch what
+was refused. Every way in ends in the same batch and the same Celery task."""
+
+import csv
+import io
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ingest import services, uploads
+from ingest.kinds import spec_for
+from ingest.models import IngestBatch, Kind, Source
+from portfolio.access import Action, writable_site_ids
+
+from .serializers import BulkSerializer, IngestBatchSerializer, UploadSerializer
+
+
+class MayIngest(permissions.BasePermission):
+    """Sending data needs the right to load into at least one site; reading batches
+    needs only a signed-in user (rows are scoped to the sender)."""
+
+    message = "You may not load data into any site."
+
+    def has_permission(self, request, view):
+        if request.method != "POST" or getattr(view, "action", "create") != "create":
+            return True  # reads are scoped; other methods are answered 405
+        return writable_site_ids(request.user, Action.INGEST) != set()
+
+
+class PayloadTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+def start_batch(request, *, kind, upload, file_name, options, source) -> Response:
+    """Create the batch (queued for a worker) and answer 202 with it."""
+    try:
+        batch = services.create_batch(
+            kind=kind,
+            upload=upload,
+            file_name=file_name,
+            user=request.user,
+            source=source,
+            mapping=options.get("mapping") or "canonical",
+            site=options.get("site"),
+            create_missing_assets=options.get("create_missing_assets", False),
+            columns=options.get("columns") or {},
+        )
+    except PermissionDenied as exc:
+        raise DRFPermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "message_dict") else exc.messages
+        raise DRFValidationError(detail) from exc
+    return Response(IngestBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
+
+
+class IngestBatchViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Batches you sent (the operator sees all). POST a CSV file (multipart) to start one."""
+
+    serializer_class = IngestBatchSerializer
+    parser_classes = [MultiPartParser]
+    permission_classes = [permissions.IsAuthenticated, MayIngest]
+
+    def get_queryset(self):
+        return IngestBatch.objects.visible_to(self.request.user).select_related(
+            "site", "created_by"
+        )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method == "POST" and self.action == "create":
+            try:
+                uploads.refuse_if_declared_too_large(request._request)
+            except uploads.UploadTooLarge as exc:
+                raise PayloadTooLarge(str(exc)) from exc
+
+    @extend_schema(request=UploadSerializer, responses={202: IngestBatchSerializer})
+    def create(self, request, *args, **kwargs):
+        form = UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        try:
+            uploads.check_upload(upload)
+        except ValidationError as exc:
+            raise DRFValidationError(exc.message_dict) from exc
+        return start_batch(
+            request,
+            kind=form.validated_data["kind"],
+            upload=upload,
+            file_name=upload.name,
+            options=form.validated_data,
+            source=Source.API,
+        )
+
+    @extend_schema(responses={(200, "text/csv"): str})
+    @action(detail=True, methods=["get"], url_path="rejected", url_name="rejected")
+    def rejected(self, request, pk=None):
+        """The batch's refused rows as CSV: line, field, reason, raw."""
+        return rejected_rows_response(self.get_object())
+
+
+def rejected_rows_response(batch) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        services.rejected_rows_csv(batch), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-rejected.csv"'
+    return response
+
+
+class BulkView(APIView):
+    """POST {"rows": [{our columns…}, …], "site": code?, "mapping"?…}: one batch."""
+
+    parser_classes = [JSONParser]
+    permission_classes = [permissions.IsAuthenticated, MayIngest]
+    kind: str = ""
+
+    @extend_schema(request=BulkSerializer, responses={202: IngestBatchSerializer})
+    def post(self, request):
+        form = BulkSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        rows = form.validated_data["rows"]
+        names = [f.name for f in spec_for(self.kind).fields]
+        unknown = sorted({key for row in rows for key in row} - set(names))
+        if unknown and form.validated_data.get("mapping", "canonical") == "canonical":
+            raise DRFValidationError({"rows": [f"Unknown columns {unknown}; ours: {names}"]})
+        columns = [name for name in names if any(name in row for row in rows)] + unknown
+        upload = SimpleUploadedFile(
+            f"{self.kind}.json.csv", _as_csv(rows, columns), content_type="text/csv"
+        )
+        return start_batch(
+            request,
+            kind=self.kind,
+            upload=upload,
+            file_name=f"{self.kind} (API, {len(rows)} rows)",
+            options=form.validated_data,
+            source=Source.API,
+        )
+
+
+def _as_csv(rows: list[dict], columns: list[str]) -> bytes:
+    """The rows as our canonical CSV: row i of the request is line i + 2 of the batch."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return str(value)  # refused by the kind's checks, reported with the line
+    return str(value)
+
+
+class BulkReadingsView(BulkView):
+    """Bulk readings: rows of {sensor_id, measured_at, value} (or asset, metric, site)."""
+
+    kind = Kind.READINGS
+
+
+class BulkWorkOrdersView(BulkView):
+    """Bulk work orders: rows of our work-order columns; a re-sent one updates it."""
+
+    kind = Kind.WORK_ORDERS

@@ -1,0 +1,228 @@
+"""Column mappings: how a foreign export (historian, CMMS) becomes our columns.
+
+A mapping is data: a JSON file in ``ingest/mappings/`` (docs/ingest.md lists the keys).
+``canonical`` needs no file: our own column names, for every kind. A mapping can rename
+columns, add constant fields, set the timestamp format and the timezone of timestamps
+without an offset, convert units, translate values (a CMMS type code to our work-order
+kind) and turn a wide file (one column per metric) into one reading per cell.
+"""
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .csvchunks import Chunk, FileUnreadable
+
+MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+CANONICAL = "canonical"
+SITE_TIMEZONE = "site"  # a mapping's timezone "site": each row's site's own timezone
+
+# The unit we store each measured field in, and conversions into it.
+OUR_UNIT = {
+    "vibration_velocity_rms": "mm/s",
+    "temperature": "degC",
+    "current": "A",
+    "downtime_minutes": "minutes",
+    "available_minutes": "minutes",
+    "maintenance_minutes_scheduled": "minutes",
+    "maintenance_minutes_executed": "minutes",
+    "planned_production_minutes": "minutes",
+    "run_minutes": "minutes",
+    "labour_hours": "hours",
+}
+CONVERSIONS = {
+    ("in/s", "mm/s"): lambda x: x * 25.4,
+    ("degF", "degC"): lambda x: (x - 32.0) * 5.0 / 9.0,
+    ("K", "degC"): lambda x: x - 273.15,
+    ("mA", "A"): lambda x: x / 1000.0,
+    ("hours", "minutes"): lambda x: x * 60.0,
+    ("seconds", "minutes"): lambda x: x / 60.0,
+    ("minutes", "hours"): lambda x: x / 60.0,
+}
+KEYS = {
+    "name",
+    "kind",
+    "description",
+    "columns",
+    "constants",
+    "timestamp_format",
+    "date_format",
+    "timezone",
+    "units",
+    "value_maps",
+    "wide",
+}
+
+
+class MappingError(Exception):
+    """A mapping file is not valid, or names something unknown."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    kind: str | None  # None: any kind (canonical)
+    description: str = ""
+    columns: dict = field(default_factory=dict)  # their column -> our field
+    constants: dict = field(default_factory=dict)  # our field -> value for every row
+    timestamp_format: str | None = None  # None: ISO 8601
+    date_format: str | None = None
+    timezone: str | None = None  # for timestamps without an offset; "site" per row
+    units: dict = field(default_factory=dict)  # our field or metric -> unit name
+    value_maps: dict = field(default_factory=dict)  # our field -> {their value: ours}
+    wide: dict | None = None  # {"variable": "metric", "value": "value"}
+
+    def with_columns(self, overrides: dict[str, str]) -> "Mapping":
+        """This mapping with some of our fields read from other columns (our -> their)."""
+        if not overrides:
+            return self
+        columns = {their: ours for their, ours in self.columns.items() if ours not in overrides}
+        columns.update({their: ours for ours, their in overrides.items()})
+        return Mapping(**{**self.__dict__, "columns": columns})
+
+    def our_name(self, column: str) -> str:
+        return self.columns.get(column, column)
+
+    def their_name(self, ours: str) -> str:
+        for their, name in self.columns.items():
+            if name == ours:
+                return their
+        return ours
+
+    def fields_in(self, header: list[str]) -> set[str]:
+        """Our fields a file with ``header`` provides, once mapped."""
+        names = {self.our_name(column) for column in header} | set(self.constants)
+        if self.wide:
+            names |= {self.wide["variable"], self.wide["value"]}
+        return names
+
+    def apply(self, chunk: Chunk, header: list[str]) -> pd.DataFrame:
+        """The chunk's cells under our column names, with constants and value maps applied
+        (wide files melted to one row per non-empty cell; each keeps its line number)."""
+        frame = chunk.frame.rename(columns={c: self.our_name(c) for c in header})
+        if self.wide:
+            frame = self._melt(frame)
+        for name, value in self.constants.items():
+            frame[name] = str(value)
+        for name, table in self.value_maps.items():
+            if name in frame:
+                stripped = frame[name].str.strip()
+                lowered = {str(k).lower(): str(v) for k, v in table.items()}
+                mapped = stripped.str.lower().map(lowered)
+                frame[name] = mapped.where(mapped.notna(), stripped)
+        return frame.reset_index(drop=True)
+
+    def _melt(self, frame: pd.DataFrame) -> pd.DataFrame:
+        variable, value = self.wide["variable"], self.wide["value"]
+        measured = [c for c in frame.columns if c in self.wide_columns]
+        ids = [c for c in frame.columns if c not in measured]
+        long = frame.melt(id_vars=ids, value_vars=measured, var_name=variable, value_name=value)
+        long = long[long[value].str.strip() != ""]
+        return long.sort_values("__line__", kind="stable")
+
+    @property
+    def wide_columns(self) -> set[str]:
+        return set(self.wide.get("columns", ())) if self.wide else set()
+
+    def convert_units(self, values: np.ndarray, name: str, selector=None) -> np.ndarray:
+        """``values`` of our field ``name`` in our unit. For readings the unit is per metric:
+        ``selector`` maps each metric to a boolean mask of the rows it covers."""
+        if selector is not None:
+            out = values.copy()
+            for metric, unit in self.units.items():
+                rows = selector(metric)
+                if rows is not None and rows.any():
+                    out[rows] = _converter(unit, metric)(values[rows])
+            return out
+        unit = self.units.get(name)
+        return _converter(unit, name)(values) if unit else values
+
+
+def _converter(unit: str, ours: str):
+    target = OUR_UNIT[ours]
+    return (lambda x: x) if unit == target else CONVERSIONS[(unit, target)]
+
+
+def _load(path: Path) -> Mapping:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise MappingError(f"{path.name}: not valid JSON ({exc})") from exc
+    return parse(data, source=path.name)
+
+
+def parse(data: dict, source: str = "mapping") -> Mapping:
+    """A mapping from its JSON form, checked: unknown keys and units are errors."""
+    if not isinstance(data, dict):
+        raise MappingError(f"{source}: a mapping is a JSON object")
+    unknown = set(data) - KEYS
+    if unknown:
+        raise MappingError(f"{source}: unknown keys {sorted(unknown)}; allowed {sorted(KEYS)}")
+    if "name" not in data:
+        raise MappingError(f"{source}: a mapping needs a 'name'")
+    for name, unit in data.get("units", {}).items():
+        target = OUR_UNIT.get(name)
+        if target is None:
+            raise MappingError(f"{source}: {name!r} has no unit; unit fields: {sorted(OUR_UNIT)}")
+        if unit != target and (unit, target) not in CONVERSIONS:
+            known = sorted(u for u, t in CONVERSIONS if t == target) + [target]
+            raise MappingError(f"{source}: cannot convert {unit!r} to {target}; known: {known}")
+    wide = data.get("wide")
+    if wide is not None and not {"variable", "value", "columns"} <= set(wide):
+        raise MappingError(f"{source}: 'wide' needs 'variable', 'value' and 'columns'")
+    return Mapping(**data)
+
+
+@cache
+def shipped() -> dict[str, Mapping]:
+    """The mappings in the repository, by name, plus ``canonical``."""
+    found = {CANONICAL: Mapping(name=CANONICAL, kind=None, description="Our own column names.")}
+    for path in sorted(MAPPINGS_DIR.glob("*.json")):
+        mapping = _load(path)
+        if mapping.name in found:
+            raise MappingError(f"{path.name}: a mapping named {mapping.name!r} already exists")
+        found[mapping.name] = mapping
+    return found
+
+
+def get(name: str, kind: str) -> Mapping:
+    """The named mapping, checked to fit ``kind``."""
+    mapping = shipped().get(name)
+    if mapping is None:
+        raise MappingError(f"No mapping named {name!r}; known: {', '.join(sorted(shipped()))}")
+    if mapping.kind not in (None, kind):
+        raise MappingError(f"Mapping {name!r} is for {mapping.kind}, not {kind}")
+    return mapping
+
+
+def parse_column_overrides(value) -> dict[str, str]:
+    """``{our field: their column}`` from a dict or its JSON text; ValueError if not."""
+    if isinstance(value, str):
+        if not value.strip():
+            return {}
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"Not JSON: {exc}") from exc
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError('Give an object of names, e.g. {"asset": "Tag"}.')
+    return value
+
+
+def check_header(mapping: Mapping, header: list[str], required: list[str]) -> None:
+    """Fail the batch up front, naming each required column the file lacks."""
+    present = mapping.fields_in(header)
+    missing = [name for name in required if name not in present]
+    if missing:
+        named = ", ".join(
+            f"'{mapping.their_name(name)}'"
+            + (f" (our {name})" if mapping.their_name(name) != name else "")
+            for name in missing
+        )
+        raise FileUnreadable(f"Required column missing: {named}. The header has: {header}.")

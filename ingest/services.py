@@ -1,0 +1,374 @@
+"""Ingest batches: create one from a file, run it chunk by chunk, report what it refused.
+
+Running a batch is safe to repeat. Each chunk commits its rows, its refused rows, its
+counts and the byte offset after it in one transaction, so a worker killed mid-batch
+leaves the batch exactly at the end of its last committed chunk, and the re-delivered
+task carries on from there. A session advisory lock keeps a second worker off a batch
+that is still being run; a finished batch is left as it is.
+"""
+
+import csv
+import logging
+from pathlib import Path
+
+import numpy as np
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+
+from portfolio.access import Action, writable_site_ids
+from portfolio.models import Membership, Site
+
+from . import csvchunks, mappings, readings, records
+from .kinds import spec_for
+from .models import IngestBatch, Kind, RejectedRow, Source, Status
+
+log = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 4711  # pg_try_advisory_lock(namespace, batch id)
+
+
+class BatchRefused(ValidationError):
+    """The batch cannot be created as asked (unknown kind or mapping, a site not yours)."""
+
+
+def create_batch(
+    *,
+    kind: str,
+    upload,
+    file_name: str,
+    user=None,
+    source: str = Source.CLI,
+    mapping: str = mappings.CANONICAL,
+    site: Site | None = None,
+    create_missing_assets: bool = False,
+    columns: dict[str, str] | None = None,
+    enqueue: bool = True,
+) -> IngestBatch:
+    """Store the file and queue the batch (the task runs after this transaction commits).
+
+    ``user`` None is the operator at the command line, who may load everything.
+    """
+    if kind not in Kind.values:
+        raise BatchRefused({"kind": f"Unknown kind {kind!r}; one of: {', '.join(Kind.values)}"})
+    try:
+        chosen = mappings.get(mapping, kind)
+    except mappings.MappingError as exc:
+        raise BatchRefused({"mapping": str(exc)}) from exc
+    _check_columns_option(columns, chosen, kind)
+    spec = spec_for(kind)
+    writable = writable_site_ids(user, Action.INGEST) if user is not None else None
+    if spec.operator_only and writable is not None:
+        raise PermissionDenied(f"Only the operator may load {Kind(kind).label.lower()}.")
+    if writable is not None and not writable:
+        raise PermissionDenied("You may not load data into any site.")
+    if site is not None and writable is not None and site.pk not in writable:
+        raise PermissionDenied(f"You may not load data into site {site.code}.")
+    if create_missing_assets and site is None:
+        raise BatchRefused({"site": "Creating missing assets needs the site to create them at."})
+    batch = IngestBatch(
+        kind=kind,
+        source=source,
+        mapping=mapping,
+        column_overrides=columns or {},
+        site=site,
+        create_missing_assets=create_missing_assets,
+        file_name=Path(file_name).name[:255],
+        file_size=upload.size,
+        created_by=user,
+    )
+    with transaction.atomic():
+        batch.file.save(batch.file_name or "upload.csv", File(upload), save=False)
+        batch.save()
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(batch.pk))
+    return batch
+
+
+def _check_columns_option(columns, chosen, kind) -> None:
+    if not columns:
+        return
+    known = {f.name for f in spec_for(kind).fields}
+    unknown = sorted(set(columns) - known)
+    if unknown:
+        raise BatchRefused(
+            {"columns": f"Not our {kind} fields: {', '.join(unknown)}; ours: {sorted(known)}"}
+        )
+
+
+def _enqueue(batch_id: int) -> None:
+    from .tasks import run_batch_task
+
+    run_batch_task.delay(batch_id)
+
+
+def ingest_path(path, kind: str, user=None, **options) -> IngestBatch:
+    """Load a file from disk now, in this process, and return the finished batch."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        batch = create_batch(
+            kind=kind,
+            upload=File(handle, name=path.name),
+            file_name=path.name,
+            user=user,
+            enqueue=False,
+            **options,
+        )
+    return run_batch(batch.pk)
+
+
+# --- Running -------------------------------------------------------------------------
+
+
+def run_batch(batch_id: int) -> IngestBatch:
+    """Run (or resume) a batch to its end. Safe to call twice, or while another runs it."""
+    with _exclusive(batch_id) as mine:
+        if not mine:
+            log.info("batch %s is being run by another worker", batch_id)
+            return IngestBatch.objects.get(pk=batch_id)
+        claimed = IngestBatch.objects.filter(
+            pk=batch_id, status__in=[Status.QUEUED, Status.RUNNING]
+        ).update(
+            status=Status.RUNNING, started_at=Coalesce(F("started_at"), Now()), heartbeat_at=Now()
+        )
+        batch = IngestBatch.objects.get(pk=batch_id)
+        if not claimed:
+            return batch  # already done or failed: a re-delivered task changes nothing
+        try:
+            _run(batch)
+        except csvchunks.FileUnreadable as exc:
+            _finish(batch, Status.FAILED, str(exc))
+        except SoftTimeLimitExceeded:
+            _finish(
+                batch,
+                Status.FAILED,
+                "The batch ran past the time limit; split the file "
+                "and send the parts (loaded rows are kept; re-sending them is harmless).",
+            )
+        except Exception as exc:
+            _finish(batch, Status.FAILED, f"Internal error: {type(exc).__name__}: {exc}")
+            raise
+        batch.refresh_from_db()
+        return batch
+
+
+class _exclusive:
+    """A session advisory lock on the batch, freed when this process's connection ends
+    (a killed worker's connection closes, so its batch can be taken over)."""
+
+    def __init__(self, batch_id: int):
+        self.batch_id = batch_id
+        self.held = False
+
+    def __enter__(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, self.batch_id])
+            self.held = cursor.fetchone()[0]
+        return self.held
+
+    def __exit__(self, *exc_info):
+        if self.held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, self.batch_id])
+
+
+def _run(batch: IngestBatch) -> None:
+    spec = spec_for(batch.kind)
+    mapping = mappings.get(batch.mapping, batch.kind).with_columns(batch.column_overrides)
+    ctx = _context(batch, mapping)
+    block = (
+        settings.INGEST_CHUNK_BYTES
+        if batch.kind == Kind.READINGS
+        else (settings.INGEST_RECORD_CHUNK_BYTES)
+    )
+    with batch.file.open("rb") as handle:
+        header = csvchunks.read_header(handle)
+        _check_header(batch, mapping, header.columns)
+        if batch.rows_total is None:
+            total = max(0, csvchunks.count_lines(handle) - header.lines)
+            IngestBatch.objects.filter(pk=batch.pk).update(rows_total=total)
+            batch.rows_total = total
+        offset = batch.resume_offset or header.end_offset
+        line = (batch.resume_line or header.lines) + 1
+        sensors = readings.SensorIndex.load(ctx) if batch.kind == Kind.READINGS else None
+        while True:
+            chunk = csvchunks.read_chunk(handle, offset, line, header.columns, block)
+            if chunk.end_offset == offset:
+                break
+            _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header.columns, offset)
+            offset, line = chunk.end_offset, chunk.last_line + 1
+    _finish(batch, Status.DONE, "", ctx)
+
+
+def _context(batch: IngestBatch, mapping) -> records.Context:
+    user = batch.created_by
+    writable = writable_site_ids(user, Action.INGEST) if user is not None else None
+    holder_sites = None
+    if batch.kind == Kind.CERTIFICATIONS and writable is not None:
+        holder_sites = {}
+        for user_id, site_id in Membership.objects.exclude(site=None).values_list(
+            "user_id", "site_id"
+        ):
+            holder_sites.setdefault(user_id, set()).add(site_id)
+    return records.Context(
+        mapping=mapping,
+        writable_sites=writable,
+        default_site=batch.site,
+        create_missing_assets=batch.create_missing_assets,
+        holder_sites=holder_sites,
+        created_assets=list(batch.created_assets),
+    )
+
+
+def _check_header(batch, mapping, columns) -> None:
+    spec = spec_for(batch.kind)
+    required = list(spec.required)
+    if batch.site is None and "site" in required:
+        pass  # each row must then name its site; checked below by the required list
+    elif "site" in required:
+        required.remove("site")
+    if batch.kind == Kind.READINGS:
+        present = mapping.fields_in(columns)
+        if "sensor_id" not in present:
+            required += ["asset", "metric"]
+            if batch.site is None and "site" not in mapping.constants:
+                required.append("site")
+    mappings.check_header(mapping, columns, required)
+
+
+def _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header_columns, offset) -> None:
+    """Store one chunk with its refused rows and the batch's counts, all or nothing."""
+    frame = mapping.apply(chunk, header_columns)
+    with transaction.atomic():
+        locked = IngestBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.resume_offset not in (0, offset) or locked.status != Status.RUNNING:
+            raise RuntimeError(f"batch {batch.pk} moved on under this worker")
+        rejected = [(line, "", reason, raw) for line, reason, raw in chunk.malformed]
+        inserted = updated = duplicate = 0
+        if batch.kind == Kind.READINGS:
+            outcome = readings.process(frame, ctx, sensors)
+            inserted, duplicate = outcome.inserted, outcome.duplicate
+            rejected += [(line, name, reason, None) for line, name, reason in outcome.rejected]
+            refused = outcome.refused
+            ctx.touched_sites |= outcome.accepted_sites
+        else:
+            inserted, updated, duplicate, refused, more = _store_records(spec, frame, ctx)
+            rejected += more
+        refused += len(chunk.malformed)
+        rows_read = len(frame) + len(chunk.malformed)
+        RejectedRow.objects.bulk_create(
+            [
+                RejectedRow(
+                    batch_id=batch.pk,
+                    line=line,
+                    field=name[:60],
+                    reason=reason[:300],
+                    raw=(raw if raw is not None else chunk.raw(line))[:2000],
+                )
+                for line, name, reason, raw in rejected
+            ],
+            batch_size=2000,
+        )
+        IngestBatch.objects.filter(pk=batch.pk).update(
+            rows_read=F("rows_read") + rows_read,
+            rows_inserted=F("rows_inserted") + inserted,
+            rows_updated=F("rows_updated") + updated,
+            rows_duplicate=F("rows_duplicate") + duplicate,
+            rows_rejected=F("rows_rejected") + refused,
+            resume_offset=chunk.end_offset,
+            resume_line=chunk.last_line,
+            created_assets=ctx.created_assets,
+            heartbeat_at=Now(),
+        )
+        if rows_read != inserted + updated + duplicate + refused:
+            raise RuntimeError(
+                f"batch {batch.pk}: counts do not add up at line {chunk.first_line} "
+                f"({rows_read} read, {inserted}+{updated}+{duplicate} stored, {refused} refused)"
+            )
+
+
+def _store_records(spec, frame, ctx):
+    prepared = records.prepare(frame, spec, ctx)
+    bad = prepared.errors.rows()
+    rejected = [
+        (int(prepared.lines[row]), name, reason, None)
+        for row, reasons in prepared.errors.by_row.items()
+        for name, reason in reasons
+    ]
+    good, repeats = _first_of_each_key(spec, prepared, bad, rejected)
+    stored = records.upsert(spec, prepared, good)
+    for row, reason in stored.refused:
+        rejected.append((int(prepared.lines[row]), "", reason, None))
+    if "site_id" in prepared.values and len(good):
+        refused_rows = {row for row, _ in stored.refused}
+        ctx.touched_sites |= {
+            int(prepared.values["site_id"][row]) for row in good if row not in refused_rows
+        }
+    refused = len(bad) + repeats + len(stored.refused)
+    return stored.inserted, stored.updated, stored.duplicate, refused, rejected
+
+
+def _first_of_each_key(spec, prepared, bad, rejected):
+    """Rows to store: good ones, the first of each natural key in the chunk; a later row
+    with the same key is refused. Returns (rows, how many were refused)."""
+    good = np.setdiff1d(np.arange(len(prepared.lines)), bad)
+    seen: dict[tuple, int] = {}
+    keep = []
+    for row in good:
+        key = tuple(
+            records._db_value(prepared.values[c][row]) for c in spec.key if c in prepared.values
+        )
+        if key in seen:
+            rejected.append(
+                (
+                    int(prepared.lines[row]),
+                    "",
+                    f"repeats the {'/'.join(spec.key)} of line {prepared.lines[seen[key]]}",
+                    None,
+                )
+            )
+            continue
+        seen[key] = row
+        keep.append(row)
+    return np.array(keep, dtype=np.int64), len(good) - len(keep)
+
+
+def _finish(batch: IngestBatch, status: str, error: str, ctx=None) -> None:
+    with transaction.atomic():
+        changes = {"status": status, "error": error, "finished_at": timezone.now()}
+        if ctx is not None:
+            changes["site_ids"] = sorted(ctx.touched_sites)
+            changes["created_assets"] = ctx.created_assets
+        IngestBatch.objects.filter(pk=batch.pk).update(**changes)
+        if status == Status.DONE and ctx is not None and ctx.touched_sites:
+            sites = sorted(ctx.touched_sites)
+            transaction.on_commit(lambda: _recompute(sites))
+
+
+def _recompute(site_ids: list[int]) -> None:
+    from portfolio.tasks import recompute_site
+
+    for site_id in site_ids:
+        recompute_site.delay(site_id)
+
+
+# --- Reporting -----------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def rejected_rows_csv(batch: IngestBatch):
+    """The refused rows as CSV lines (line, field, reason, raw), streamed."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["line", "field", "reason", "raw"])
+    rows = RejectedRow.objects.filter(batch=batch).order_by("line", "id")
+    for row in rows.values_list("line", "field", "reason", "raw").iterator(chunk_size=2000):
+        yield writer.writerow(row)

@@ -1,0 +1,87 @@
+"""Upload safety: size refused before the body is read, allowed types, text only.
+
+An uploaded file is only ever read as CSV text: never executed, unpacked or evaluated.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+ALLOWED_EXTENSIONS = {".csv", ".txt"}
+# What browsers and HTTP clients send for a CSV file (Windows says vnd.ms-excel).
+ALLOWED_CONTENT_TYPES = {
+    "text/csv",
+    "text/plain",
+    "application/csv",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+}
+SNIFF_BYTES = 64 * 1024
+
+
+class UploadTooLarge(Exception):
+    def __init__(self, size: int | None = None):
+        limit = settings.INGEST_MAX_UPLOAD_BYTES
+        told = f" ({size:,} bytes)" if size else ""
+        super().__init__(f"The upload{told} is larger than the limit of {limit:,} bytes.")
+
+
+def refuse_if_declared_too_large(request) -> None:
+    """Refuse from the Content-Length header, before any of the body is read."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > settings.INGEST_MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(declared)
+    # A body without Content-Length (chunked) is counted as it arrives instead.
+    request.upload_handlers.insert(0, SizeLimitHandler(request))
+
+
+class SizeLimitHandler(FileUploadHandler):
+    """Stops an upload as soon as it passes the limit, so it is never stored whole."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > settings.INGEST_MAX_UPLOAD_BYTES:
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def check_upload(upload) -> None:
+    """Refuse what is not a CSV text file: by name, declared type and the first bytes."""
+    if upload is None:
+        raise ValidationError({"file": "Choose a CSV file to upload."})
+    if upload.size > settings.INGEST_MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": str(UploadTooLarge(upload.size))})
+    if upload.size == 0:
+        raise ValidationError({"file": "The file is empty."})
+    extension = Path(upload.name or "").suffix.lower()
+    if extension not in ALLOWED_EXTENSIONS:
+        raise ValidationError(
+            {"file": f"Only .csv or .txt files are accepted, not '{extension or 'no extension'}'."}
+        )
+    content_type = (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
+    if content_type and content_type not in ALLOWED_CONTENT_TYPES:
+        raise ValidationError({"file": f"A CSV file is expected, not {content_type}."})
+    upload.seek(0)
+    head = upload.read(SNIFF_BYTES)
+    upload.seek(0)
+    if b"\x00" in head:
+        raise ValidationError({"file": "The file is not text (it holds NUL bytes)."})
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the sniff boundary
+            raise ValidationError(
+                {"file": "The file is not UTF-8 text; export it as UTF-8 CSV."}
+            ) from exc

@@ -1,0 +1,89 @@
+"""Ingest pages: upload a file, follow its batch while it runs, download refused rows.
+
+The page's progress bar polls the batch's API resource (session auth), so the page and
+the API report the same numbers from the same row.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from ingest import services, uploads
+from ingest.api.views import rejected_rows_response
+from ingest.forms import UploadForm
+from ingest.models import IngestBatch, Source
+from portfolio.access import Action, writable_site_ids
+from portfolio.models import Site
+
+PAGE_SIZE = 25
+
+
+def _writable_sites(user):
+    ids = writable_site_ids(user, Action.INGEST)
+    return Site.objects.all() if ids is None else Site.objects.filter(pk__in=ids)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def batches(request):
+    """Your batches, newest first, and the upload form (for those who may load data)."""
+    sites = _writable_sites(request.user)
+    may_upload = sites.exists()
+    form = UploadForm(sites=sites)
+    status = 200
+    if request.method == "POST":
+        if not may_upload:
+            raise PermissionDenied("You may not load data into any site.")
+        try:
+            uploads.refuse_if_declared_too_large(request)
+        except uploads.UploadTooLarge as exc:
+            return HttpResponse(str(exc), status=413, content_type="text/plain")
+        form = UploadForm(request.POST, request.FILES, sites=sites)
+        if form.is_valid():
+            try:
+                uploads.check_upload(form.cleaned_data["file"])
+                batch = services.create_batch(
+                    kind=form.cleaned_data["kind"],
+                    upload=form.cleaned_data["file"],
+                    file_name=form.cleaned_data["file"].name,
+                    user=request.user,
+                    source=Source.UPLOAD,
+                    mapping=form.cleaned_data["mapping"],
+                    site=form.cleaned_data["site"],
+                    create_missing_assets=form.cleaned_data["create_missing_assets"],
+                    columns=form.cleaned_data["columns"],
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages)
+            else:
+                return redirect("ingest:batch", pk=batch.pk)
+        status = 400
+    page = Paginator(
+        IngestBatch.objects.visible_to(request.user).select_related("site"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ingest/batches.html",
+        {"form": form, "page": page, "may_upload": may_upload},
+        status=status,
+    )
+
+
+@require_safe
+@login_required
+def batch(request, pk):
+    """One batch: progress while it runs, the result and the first refused rows after."""
+    found = get_object_or_404(IngestBatch.objects.visible_to(request.user), pk=pk)
+    rejected = found.rejected_rows.all()[:50]
+    return render(request, "ingest/batch.html", {"batch": found, "rejected": rejected})
+
+
+@require_safe
+@login_required
+def rejected_csv(request, pk):
+    found = get_object_or_404(IngestBatch.objects.visible_to(request.user), pk=pk)
+    return rejected_rows_response(found)
