@@ -28,6 +28,7 @@ SENSOR_ID = Field("sensor_id", "int", minimum=1, maximum=2**31 - 1)
 MEASURED_AT = Field("measured_at", "datetime")
 VALUE = Field("value", "float")
 METRIC = Field("metric", "choice", choices=tuple(METRICS))
+EPOCH = "timestamptz 'epoch'"
 
 
 @dataclass
@@ -129,14 +130,16 @@ def _sensor_ids(frame, ctx, sensors: SensorIndex, errors: Errors) -> np.ndarray:
         if "sensor" in frame.columns
         else np.full(len(frame), "", dtype=object)
     )
-    keys = pd.Series(list(zip(site_ids, assets, metrics, codes, strict=True)))
-    resolved = {key: _one_sensor(sensors, *key) for key in set(keys)}
-    ids = np.empty(len(frame), dtype=np.int64)
-    for position, key in enumerate(keys):
-        sensor_id, reason, where = resolved[key]
-        ids[position] = sensor_id
-        if reason and key[0] != MISSING and key[2] in METRICS:
-            errors.add([position], where, reason)
+    keys = pd.DataFrame({"site": site_ids, "asset": assets, "metric": metrics, "code": codes})
+    group = keys.groupby(["site", "asset", "metric", "code"], sort=False, dropna=False).ngroup()
+    unique = keys.drop_duplicates().reset_index(drop=True)
+    # drop_duplicates keeps first occurrences in order, as ngroup(sort=False) numbers them.
+    resolved = [_one_sensor(sensors, *row) for row in unique.itertuples(index=False)]
+    ids = np.array([r[0] for r in resolved], dtype=np.int64)[group.to_numpy()]
+    for number, (_sensor_id, reason, where) in enumerate(resolved):
+        site_id, metric = unique.at[number, "site"], unique.at[number, "metric"]
+        if reason and site_id != MISSING and metric in METRICS:
+            errors.add(np.flatnonzero(group.to_numpy() == number), where, reason)
     return ids
 
 
@@ -163,8 +166,8 @@ def _timezones(frame, ctx: Context, sensors: SensorIndex, sensor_ids):
     if ctx.mapping.timezone != SITE_TIMEZONE:
         return ctx.mapping.timezone
     zones = {site.pk: site.timezone for site in ctx.sites().values()}
-    site_of = sensors.site_of
-    return pd.Series([zones.get(site_of.get(int(s)), "UTC") for s in sensor_ids])
+    zone_of_sensor = {sensor: zones.get(site) for sensor, site in sensors.site_of.items()}
+    return pd.Series(sensor_ids).map(zone_of_sensor).fillna("UTC")
 
 
 def _check_bounds(values, metric, sensor_ids, errors: Errors) -> None:
@@ -263,8 +266,8 @@ def _overlaps_stored(cursor, sensor_ids, unix_us) -> bool:
             WHERE EXISTS (
                 SELECT 1 FROM {READING_TABLE} r
                 WHERE r.sensor_id = span.s
-                  AND r.measured_at BETWEEN to_timestamp(span.lo / 1e6)
-                                        AND to_timestamp(span.hi / 1e6)
+                  AND r.measured_at BETWEEN {EPOCH} + span.lo * interval '1 microsecond'
+                                        AND {EPOCH} + span.hi * interval '1 microsecond'
             )
         )""",
         [

@@ -8,6 +8,7 @@ that is still being run; a finished batch is left as it is.
 """
 
 import csv
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from .models import IngestBatch, Kind, RejectedRow, Source, Status
 log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 4711  # pg_try_advisory_lock(namespace, batch id)
+STALE_AFTER = dt.timedelta(minutes=5)
 
 
 class BatchRefused(ValidationError):
@@ -175,6 +177,29 @@ class _exclusive:
         if self.held:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, self.batch_id])
+
+
+def stalled_batches(stale_after=STALE_AFTER):
+    """Batches no worker is moving: queued or running with no heartbeat for a while
+    (a running batch beats with every chunk, every second or so)."""
+    cutoff = timezone.now() - stale_after
+    return IngestBatch.objects.filter(
+        Q(status=Status.QUEUED, created_at__lt=cutoff, heartbeat_at__isnull=True)
+        | Q(status__in=[Status.QUEUED, Status.RUNNING], heartbeat_at__lt=cutoff)
+    )
+
+
+def resume_stalled_batches() -> list[int]:
+    """Queue again every stalled batch (its worker died, or its message was lost).
+
+    A whole worker killed mid-batch is otherwise only redelivered by Redis after the
+    visibility timeout (an hour). Queuing one twice is harmless: run_batch resumes from
+    the last committed chunk and the advisory lock turns the second delivery away.
+    """
+    ids = list(stalled_batches().values_list("pk", flat=True))
+    for batch_id in ids:
+        _enqueue(batch_id)
+    return ids
 
 
 def _run(batch: IngestBatch) -> None:

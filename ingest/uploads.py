@@ -28,15 +28,16 @@ class UploadTooLarge(Exception):
         super().__init__(f"The upload{told} is larger than the limit of {limit:,} bytes.")
 
 
-def refuse_if_declared_too_large(request) -> None:
-    """Refuse from the Content-Length header, before any of the body is read."""
+def limit_upload(request) -> None:
+    """Refuse from the Content-Length header, before any of the body is read, and count a
+    body without one as it arrives. Call before anything reads ``request.POST`` (the CSRF
+    check does): Django fixes the upload handlers once the body is parsed."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > settings.INGEST_MAX_UPLOAD_BYTES:
         raise UploadTooLarge(declared)
-    # A body without Content-Length (chunked) is counted as it arrives instead.
     request.upload_handlers.insert(0, SizeLimitHandler(request))
 
 

@@ -215,6 +215,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INGEST_MAX_JSON_BYTES", 64 * 1024**2)
 # so) and the other kinds (validated with some per-row work, so smaller).
 INGEST_CHUNK_BYTES = env_int("INGEST_CHUNK_BYTES", 16 * 1024**2)
 INGEST_RECORD_CHUNK_BYTES = env_int("INGEST_RECORD_CHUNK_BYTES", 1024**2)
+# A task that finds its batch held by another worker looks again after this many seconds.
+INGEST_BUSY_RETRY_SECONDS = env_int("INGEST_BUSY_RETRY_SECONDS", 60)
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -246,6 +248,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # Keep trying to reach the broker at start-up instead of exiting on a slow Redis.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    # A worker killed mid-batch is otherwise redelivered only after the visibility timeout.
+    "resume-stalled-ingest-batches": {"task": "ingest.resume_stalled", "schedule": 60.0},
+}
 
 # --- Cache ----------------------------------------------------------------------------
 # Holds the API throttle counters, so it must be shared by every process.

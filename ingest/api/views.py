@@ -81,13 +81,21 @@ class IngestBatchViewSet(
             "site", "created_by"
         )
 
+    def initialize_request(self, request, *args, **kwargs):
+        # Before authentication: a session's CSRF check may read the body, after which
+        # Django no longer lets the size limit be put in place.
+        self.too_large = None
+        if request.method == "POST":
+            try:
+                uploads.limit_upload(request)
+            except uploads.UploadTooLarge as exc:
+                self.too_large = exc
+        return super().initialize_request(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.method == "POST" and self.action == "create":
-            try:
-                uploads.refuse_if_declared_too_large(request._request)
-            except uploads.UploadTooLarge as exc:
-                raise PayloadTooLarge(str(exc)) from exc
+        if self.too_large is not None:
+            raise PayloadTooLarge(str(self.too_large))
 
     @extend_schema(request=UploadSerializer, responses={202: IngestBatchSerializer})
     def create(self, request, *args, **kwargs):

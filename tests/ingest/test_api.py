@@ -174,3 +174,35 @@ def test_operator_only_kinds_are_refused_to_integrators(world):
         "/api/v1/ingest/batches/", data={"kind": "oem_customers", "file": upload}
     )
     assert response.status_code == 403
+
+
+def test_stalled_batches_are_queued_again_and_finish(world, eager_tasks):
+    """A batch whose worker died (running, no heartbeat for minutes) is picked up again by
+    the beat task and resumes; a batch that is moving is left alone."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from ingest.services import resume_stalled_batches
+
+    def batch(heartbeat_minutes_ago):
+        made = IngestBatch(
+            kind="work_orders",
+            source="api",
+            mapping="canonical",
+            file_name="wo.csv",
+            file_size=len(WO_CSV),
+            created_by=world.user("integrator_a"),
+            status=Status.RUNNING,
+            heartbeat_at=timezone.now() - dt.timedelta(minutes=heartbeat_minutes_ago),
+        )
+        made.file.save("wo.csv", ContentFile(WO_CSV), save=True)
+        return made
+
+    stalled, moving = batch(10), batch(1)
+    assert resume_stalled_batches() == [stalled.pk]
+    stalled.refresh_from_db()
+    moving.refresh_from_db()
+    assert (stalled.status, stalled.rows_inserted) == (Status.DONE, 1)
+    assert moving.status == Status.RUNNING

@@ -16,14 +16,22 @@ def test_manager_uploads_in_the_browser_and_lands_on_the_batch(
     world, django_capture_on_commit_callbacks, eager_tasks
 ):
     client = client_for(world, "manager_a")
+    client.handler.enforce_csrf_checks = True  # as a browser's request is checked
     page = client.get("/ingest/")
+    token = page.context["csrf_token"]
     assert b'id="upload-form"' in page.content and b"No batches yet" in page.content
     upload = SimpleUploadedFile(
         "wo.csv", WO_CSV + b"site-a,M-1,W2,bad,2026-11-02T08:00Z\n", content_type="text/csv"
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/ingest/", {"kind": "work_orders", "mapping": "canonical", "file": upload}
+            "/ingest/",
+            {
+                "kind": "work_orders",
+                "mapping": "canonical",
+                "file": upload,
+                "csrfmiddlewaretoken": str(token),
+            },
         )
     batch = IngestBatch.objects.get()
     assert response.status_code == 302 and response.url == f"/ingest/{batch.pk}/"
@@ -33,6 +41,10 @@ def test_manager_uploads_in_the_browser_and_lands_on_the_batch(
     assert f"/api/v1/ingest/batches/{batch.pk}/".encode() in detail.content  # progress source
     listing = client.get("/ingest/")
     assert b"wo.csv" in listing.content
+    # Without the token the upload is refused, as any unprotected POST would be.
+    upload.seek(0)
+    refused = client.post("/ingest/", {"kind": "work_orders", "file": upload})
+    assert refused.status_code == 403
 
 
 def test_upload_form_errors_are_shown(world):

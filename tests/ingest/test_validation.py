@@ -172,3 +172,25 @@ def test_deleting_a_sensor_with_readings_is_refused_by_the_database(sensor, load
     load("readings", f"sensor_id,measured_at,value\n{sensor.pk},2026-11-02T00:00:00Z,2.5\n")
     with pytest.raises(IntegrityError, match="still has readings"), connection.cursor() as c:
         c.execute("DELETE FROM reliability_sensor WHERE id = %s", [sensor.pk])
+
+
+def test_an_asset_with_two_sensors_for_a_metric_needs_the_sensor_named(world, load):
+    SensorFactory(asset=world.asset_a, code="de", metric="vibration_velocity_rms")
+    SensorFactory(asset=world.asset_a, code="nde", metric="vibration_velocity_rms")
+    text = (
+        "site,asset,metric,measured_at,value\n"
+        "site-a,M-1,vibration_velocity_rms,2026-11-02T00:00:00Z,2\n"
+        "site-a,M-1,vibration_velocity_rms,2026-11-02T00:00:00Z,3\n"
+    )
+    batch = load("readings", text)
+    reason = (
+        "the asset has 2 vibration_velocity_rms sensors (de, nde); name one in a 'sensor' column"
+    )
+    assert rejected(batch) == [(2, "sensor", reason), (3, "sensor", reason)]
+    named = load(
+        "readings",
+        text.replace("value\n", "value,sensor\n")
+        .replace(",2\n", ",2,de\n")
+        .replace(",3\n", ",3,nde\n"),
+    )
+    assert (named.rows_inserted, named.rows_rejected) == (2, 0)
