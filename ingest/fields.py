@@ -63,13 +63,35 @@ def convert(cells: pd.Series, spec: Field, errors: Errors, *, tz=None, fmt=None)
     Empty cells become the field's default (or null where blank is allowed) and are refused
     where the field needs a value.
     """
-    cells = cells.str.strip() if cells.dtype == object and len(cells) else cells
+    if cells.dtype == object and len(cells) and _padded(cells):
+        cells = cells.str.strip()
     empty = (cells == BLANK).to_numpy()
     if empty.any() and not spec.blank:
         errors.add_mask(empty, spec.name, "a value is required")
     converter = CONVERTERS[spec.type]
     values = converter(cells, spec, errors, empty, tz=tz, fmt=fmt)
     return values
+
+
+def _padded(cells: pd.Series) -> bool:
+    """Does any cell start or end with whitespace? Checked on bytes at C speed, because
+    stripping half a million cells in Python costs more than parsing them."""
+    try:
+        raw = cells.to_numpy().astype("S")
+    except UnicodeEncodeError:
+        return True  # non-ASCII text: strip the slow way
+    width = raw.dtype.itemsize
+    if width == 0:
+        return False
+    grid = raw.view(np.uint8).reshape(len(raw), width)
+    length = np.char.str_len(raw)
+    first = grid[:, 0]
+    last = grid[np.arange(len(raw)), np.maximum(length - 1, 0)]
+    blank = np.isin(first, SPACES) | np.isin(last, SPACES)
+    return bool(blank.any())
+
+
+SPACES = np.frombuffer(b" \t\r\n\x0b\x0c", dtype=np.uint8)
 
 
 def _numbers(cells, spec, errors, empty, *, integer: bool):

@@ -218,7 +218,7 @@ def resolve_line(values, ctx: Context, errors: Errors) -> None:
     values["line_id"] = ids
 
 
-def _asset_ids(values, ctx: Context, errors: Errors, *, optional: bool) -> pd.Series:
+def _asset_ids(values, ctx: Context, errors: Errors) -> pd.Series:
     site_ids, codes = values["site_id"], _codes(values, "asset")
     wanted = set(site_ids)
     known = {
@@ -270,12 +270,12 @@ def _create_asset(ctx: Context, site_id: int, code: str, known: dict) -> int:
 
 
 def resolve_asset(values, ctx, errors):
-    values["asset_id"] = _asset_ids(values, ctx, errors, optional=False)
+    values["asset_id"] = _asset_ids(values, ctx, errors)
 
 
 def resolve_optional_asset(values, ctx, errors):
     if "asset" in values:
-        values["asset_id"] = _asset_ids(values, ctx, errors, optional=True)
+        values["asset_id"] = _asset_ids(values, ctx, errors)
     else:
         values["asset_id"] = pd.Series([MISSING] * len(values["site_id"]), dtype=np.int64)
 

@@ -364,6 +364,8 @@ def _first_of_each_key(spec, prepared, bad, rejected):
 
 
 def _finish(batch: IngestBatch, status: str, error: str, ctx=None) -> None:
+    if batch.kind == Kind.READINGS and status == Status.DONE:
+        readings.summarize_time_index()
     with transaction.atomic():
         changes = {"status": status, "error": error, "finished_at": timezone.now()}
         if ctx is not None:

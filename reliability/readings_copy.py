@@ -4,6 +4,7 @@ One home for the wire format of a reading row (timestamptz, int4, float4), used 
 demo loader and the ingest pipeline.
 """
 
+import io
 from collections.abc import Iterator
 
 import numpy as np
@@ -53,6 +54,20 @@ def encode(unix_us: np.ndarray, sensor_ids: np.ndarray, values: np.ndarray, line
     else:
         rows["fields"], rows["line_len"], rows["line"] = 4, 4, lines
     return rows.tobytes()
+
+
+def copy_out(cursor, query: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run ``query`` (selecting measured_at, sensor_id, value, none null) through binary
+    COPY TO and decode it with numpy: (Unix microseconds, sensor ids, values)."""
+    sink = io.BytesIO()
+    cursor.copy_expert(b"COPY (" + query + b") TO STDOUT WITH (FORMAT binary)", sink)
+    body = sink.getvalue()[len(HEADER) : -len(TRAILER)]
+    rows = np.frombuffer(body, dtype=_ROW)
+    return (
+        rows["ts"].astype(np.int64) + PG_EPOCH_US,
+        rows["sensor"].astype(np.int64),
+        rows["value"].astype(np.float32),
+    )
 
 
 def copy_into(cursor, table: str, payload: Iterator[bytes] | bytes, columns: str = COLUMNS):

@@ -194,3 +194,25 @@ def test_an_asset_with_two_sensors_for_a_metric_needs_the_sensor_named(world, lo
         .replace(",3\n", ",3,nde\n"),
     )
     assert (named.rows_inserted, named.rows_rejected) == (2, 0)
+
+
+def test_readings_stored_by_another_batch_meanwhile_are_merged_not_lost(sensor, load):
+    """Between looking at what is stored and copying, another batch may store the same
+    readings: the COPY then fails on the key and the chunk is merged row by row instead."""
+    from unittest import mock
+
+    import numpy as np
+
+    from ingest import readings
+
+    first = f"sensor_id,measured_at,value\n{sensor.pk},2026-11-02T00:00:00Z,2.5\n"
+    load("readings", first)
+    both = first + f"{sensor.pk},2026-11-02T01:00:00Z,2.7\n"
+
+    def sees_nothing(cursor, sensor_ids, unix_us, values, lines, outcome):
+        return np.ones(len(sensor_ids), dtype=bool)  # as if looked before the other commit
+
+    with mock.patch.object(readings, "_leave_out_stored", side_effect=sees_nothing):
+        batch = load("readings", both)
+    assert (batch.rows_inserted, batch.rows_duplicate, batch.rows_rejected) == (1, 1, 0)
+    assert Reading.objects.filter(sensor=sensor).count() == 2
