@@ -42,6 +42,7 @@ class Chunk:
     malformed: list[tuple[int, str, str]] = field(default_factory=list)  # (line, reason, raw)
     raw_records: dict[int, str] = field(default_factory=dict)  # filled only when asked
     end_offset: int = 0
+    first_line: int = 0  # physical line number of the chunk's first line
     last_line: int = 0  # physical line number of the chunk's last line
     text: str = ""
 
@@ -50,8 +51,6 @@ class Chunk:
         if not self.raw_records:
             self.raw_records = dict(_records_with_lines(self.text, self.first_line))
         return self.raw_records.get(line, "")
-
-    first_line: int = 0
 
 
 def decode(data: bytes, where: str) -> str:
