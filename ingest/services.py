@@ -378,10 +378,9 @@ def _finish(batch: IngestBatch, status: str, error: str, ctx=None) -> None:
 
 
 def _recompute(site_ids: list[int]) -> None:
-    from portfolio.tasks import recompute_site
+    from portfolio.tasks import schedule_site_recompute
 
-    for site_id in site_ids:
-        recompute_site.delay(site_id)
+    schedule_site_recompute(site_ids)
 
 
 # --- Reporting -----------------------------------------------------------------------

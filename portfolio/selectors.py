@@ -1,6 +1,12 @@
 """Read-side queries for the portfolio pages; every one scoped with ``visible_to``."""
 
-from django.db.models import Count, Q
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+from django.db import connection
+from django.db.models import Count, Min, Q
 
 from portfolio.models import Site
 
@@ -18,3 +24,477 @@ def site_overview(user):
         )
         .order_by("portfolio__name", "portfolio_id", "name")
     )
+
+
+# --- Scoring inputs ------------------------------------------------------------------------
+# What a site's recompute reads: plain DataFrames from values() queries (one query each, no
+# per-row ORM objects), over a history long enough for every window the figures use.
+
+HISTORY_DAYS = 2 * 365 + 92  # 12-month figures, 4-quarter trends and a year for the Weibull fit
+
+
+@dataclass
+class SiteInputs:
+    """A site's data as of a day, as the pure scoring functions take it."""
+
+    site: dict
+    standard: dict
+    as_of: dt.date
+    window_end: pd.Timestamp  # the end of as_of (UTC): every window ends here
+    assets: pd.DataFrame
+    failures: pd.DataFrame
+    work_orders: pd.DataFrame
+    windows: pd.DataFrame
+    production: pd.DataFrame
+    last_readings: pd.DataFrame
+    alerts: pd.DataFrame
+    relationships: pd.DataFrame
+    scorecards: pd.DataFrame
+    penalties: pd.DataFrame
+    history_start: dt.date | None
+
+
+def _frame(queryset, columns: dict[str, str]) -> pd.DataFrame:
+    """A values() query as a DataFrame with our column names (``{ours: lookup}``)."""
+    rows = list(queryset.values_list(*columns.values()))
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def standard_values(standard) -> dict:
+    """The standard's thresholds and weights as plain numbers, for the pure functions."""
+    from portfolio.models import ReliabilityStandard
+
+    fields = [f.name for f in ReliabilityStandard._meta.concrete_fields]
+    values = {}
+    for name in fields:
+        if name in ("id", "portfolio", "updated_at", "updated_by"):
+            continue
+        value = getattr(standard, name)
+        values[name] = float(value) if isinstance(value, Decimal) else value
+    return values
+
+
+def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
+    """Everything the recompute of one site needs, read as of the end of ``as_of``."""
+    from oem.models import OEMRelationship, PenaltyRecord, ScorecardResult
+    from portfolio.models import ReliabilityStandard
+    from reliability.models import (
+        Alert,
+        Asset,
+        ChangeoverWindow,
+        FailureEvent,
+        ProductionRecord,
+        WorkOrder,
+    )
+
+    site = Site.objects.select_related("portfolio").get(pk=site_id)
+    standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=site.portfolio)
+    window_end = pd.Timestamp(as_of + dt.timedelta(days=1), tz="UTC")
+    since = window_end - pd.Timedelta(days=HISTORY_DAYS)
+    assets = _frame(
+        Asset.objects.filter(site=site, is_active=True),
+        {
+            "asset_id": "pk",
+            "code": "code",
+            "name": "name",
+            "line_id": "line_id",
+            "tier": "tier",
+            "is_bottleneck": "is_bottleneck",
+            "asset_class": "asset_class",
+            "replacement_value": "replacement_value",
+            "jit_linked": "line__jit_linked",
+        },
+    )
+    assets["replacement_value"] = assets["replacement_value"].astype(float)
+    failures = _utc(
+        _frame(
+            FailureEvent.objects.filter(
+                asset__site=site, started_at__lt=window_end, started_at__gte=since
+            ),
+            {
+                "failure_id": "pk",
+                "asset_id": "asset_id",
+                "started_at": "started_at",
+                "ended_at": "ended_at",
+                "failure_mode_id": "failure_mode_id",
+                "detectable": "failure_mode__detectable_by_condition_monitoring",
+                "work_order_id": "work_order_id",
+            },
+        ),
+        "started_at",
+        "ended_at",
+    )
+    # Future ends are not yet known on as_of: the failure was still under way.
+    failures.loc[failures["ended_at"] >= window_end, "ended_at"] = pd.NaT
+    work_orders = _utc(
+        _frame(
+            WorkOrder.objects.filter(site=site, opened_at__lt=window_end, opened_at__gte=since),
+            {
+                "work_order_id": "pk",
+                "asset_id": "asset_id",
+                "kind": "kind",
+                "opened_at": "opened_at",
+                "started_at": "started_at",
+                "completed_at": "completed_at",
+                "downtime_minutes": "downtime_minutes",
+                "parts_cost": "parts_cost",
+                "labour_cost": "labour_cost",
+                "changeover_window_id": "changeover_window_id",
+            },
+        ),
+        "opened_at",
+        "started_at",
+        "completed_at",
+    )
+    for column in ("started_at", "completed_at"):
+        work_orders.loc[work_orders[column] >= window_end, column] = pd.NaT
+    for column in ("parts_cost", "labour_cost"):
+        work_orders[column] = work_orders[column].astype(float)
+    windows = _utc(
+        _frame(
+            ChangeoverWindow.objects.filter(
+                line__site=site, ends_at__lte=window_end, starts_at__gte=since
+            ),
+            {
+                "window_id": "pk",
+                "line_id": "line_id",
+                "starts_at": "starts_at",
+                "ends_at": "ends_at",
+                "available_minutes": "available_minutes",
+                "maintenance_minutes_scheduled": "maintenance_minutes_scheduled",
+                "maintenance_minutes_executed": "maintenance_minutes_executed",
+            },
+        ),
+        "starts_at",
+        "ends_at",
+    )
+    production = _frame(
+        ProductionRecord.objects.filter(
+            line__site=site,
+            production_date__lte=as_of,
+            production_date__gt=as_of - dt.timedelta(days=365),
+        ),
+        {
+            "line_id": "line_id",
+            "production_date": "production_date",
+            "planned_production_minutes": "planned_production_minutes",
+            "run_minutes": "run_minutes",
+            "ideal_cycle_time_seconds": "ideal_cycle_time_seconds",
+            "total_count": "total_count",
+            "good_count": "good_count",
+        },
+    )
+    alerts = _utc(
+        _frame(
+            Alert.objects.filter(
+                asset__site=site, asset__tier=1, detected_at__lt=window_end, detected_at__gte=since
+            ),
+            {
+                "alert_id": "pk",
+                "asset_id": "asset_id",
+                "detected_at": "detected_at",
+                "acknowledged_at": "acknowledged_at",
+            },
+        ),
+        "detected_at",
+        "acknowledged_at",
+    )
+    alerts.loc[alerts["acknowledged_at"] >= window_end, "acknowledged_at"] = pd.NaT
+    relationships = _frame(
+        OEMRelationship.objects.filter(site=site),
+        {
+            "relationship_id": "pk",
+            "customer": "customer__name",
+            "customer_code": "customer__code",
+            "annual_revenue": "annual_revenue",
+            "status": "status",
+            "sdp_threshold_score": "sdp_threshold_score",
+        },
+    )
+    for column in ("annual_revenue", "sdp_threshold_score"):
+        relationships[column] = relationships[column].astype(float)
+    scorecards = _frame(
+        ScorecardResult.objects.filter(relationship__site=site),
+        {
+            "relationship_id": "relationship_id",
+            "year": "year",
+            "quarter": "quarter",
+            "score": "score",
+        },
+    )
+    scorecards["score"] = scorecards["score"].astype(float)
+    # A quarter's scorecard is known once the quarter is over.
+    quarter_index = scorecards["year"] * 4 + scorecards["quarter"] - 1
+    last_complete = as_of.year * 4 + (as_of.month - 1) // 3 - 1
+    if _quarter_end(as_of.year, (as_of.month - 1) // 3 + 1) == as_of:
+        last_complete += 1
+    scorecards = scorecards[quarter_index <= last_complete].reset_index(drop=True)
+    penalties = _frame(
+        PenaltyRecord.objects.filter(
+            relationship__site=site,
+            incurred_on__lte=as_of,
+            incurred_on__gt=as_of - dt.timedelta(days=HISTORY_DAYS),
+        ),
+        {
+            "penalty_id": "pk",
+            "relationship_id": "relationship_id",
+            "invoice_reference": "invoice_reference",
+            "incurred_on": "incurred_on",
+            "amount": "amount",
+            "reason": "reason",
+            "failure_event_id": "failure_event_id",
+            "detectable": "failure_event__failure_mode__detectable_by_condition_monitoring",
+        },
+    )
+    penalties["amount"] = penalties["amount"].astype(float)
+    penalties["detectable"] = penalties["detectable"].fillna(False).astype(bool)
+    return SiteInputs(
+        site={
+            "id": site.pk,
+            "code": site.code,
+            "name": site.name,
+            "portfolio_id": site.portfolio_id,
+            "currency": site.portfolio.currency,
+            "annual_revenue": float(site.annual_revenue),
+            "production_value_per_hour": float(site.production_value_per_hour),
+            "annual_maintenance_spend": (
+                float(site.annual_maintenance_spend)
+                if site.annual_maintenance_spend is not None
+                else None
+            ),
+        },
+        standard=standard_values(standard),
+        as_of=as_of,
+        window_end=window_end,
+        assets=assets,
+        failures=failures,
+        work_orders=work_orders,
+        windows=windows,
+        production=production,
+        last_readings=_last_readings(site.pk, window_end),
+        alerts=alerts,
+        relationships=relationships,
+        scorecards=scorecards,
+        penalties=penalties,
+        history_start=_history_start(site.pk),
+    )
+
+
+def _quarter_end(year: int, quarter: int) -> dt.date:
+    month = 3 * quarter
+    return dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _last_readings(site_id: int, window_end: pd.Timestamp) -> pd.DataFrame:
+    """Each sensor's latest reading before ``window_end``: one backward probe of the
+    readings primary key per sensor, never a scan of the readings table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT s.asset_id, latest.measured_at
+               FROM reliability_sensor s
+               JOIN reliability_asset a ON a.id = s.asset_id
+               CROSS JOIN LATERAL (
+                   SELECT r.measured_at FROM reliability_reading r
+                   WHERE r.sensor_id = s.id AND r.measured_at < %s
+                   ORDER BY r.measured_at DESC LIMIT 1
+               ) latest
+               WHERE a.site_id = %s AND s.is_active""",
+            [window_end.to_pydatetime(), site_id],
+        )
+        rows = cursor.fetchall()
+    return _utc(pd.DataFrame(rows, columns=["asset_id", "last_reading_at"]), "last_reading_at")
+
+
+def _history_start(site_id: int) -> dt.date | None:
+    """The first day we hold operating data for the site (work orders, failures, production
+    or penalties): shorter histories get their 12-month figures annualised."""
+    from oem.models import PenaltyRecord
+    from reliability.models import FailureEvent, ProductionRecord, WorkOrder
+
+    candidates = [
+        WorkOrder.objects.filter(site_id=site_id).aggregate(v=Min("opened_at"))["v"],
+        FailureEvent.objects.filter(asset__site_id=site_id).aggregate(v=Min("started_at"))["v"],
+        ProductionRecord.objects.filter(line__site_id=site_id).aggregate(v=Min("production_date"))[
+            "v"
+        ],
+        PenaltyRecord.objects.filter(relationship__site_id=site_id).aggregate(v=Min("incurred_on"))[
+            "v"
+        ],
+    ]
+    days = [c.date() if isinstance(c, dt.datetime) else c for c in candidates if c is not None]
+    return min(days) if days else None
+
+
+# --- Score history and what a figure is made of ----------------------------------------
+
+
+def latest_snapshots(site_ids, as_of: dt.date | None = None):
+    """Each site's newest snapshot on or before ``as_of`` (any date when None)."""
+    from portfolio.models import SiteScoreSnapshot
+
+    snapshots = SiteScoreSnapshot.objects.filter(site_id__in=list(site_ids))
+    if as_of is not None:
+        snapshots = snapshots.filter(as_of__lte=as_of)
+    return snapshots.order_by("site_id", "-as_of").distinct("site_id")
+
+
+def snapshot_figures(snapshot) -> dict:
+    """A snapshot as the plain dict the portfolio roll-up takes."""
+    fields = [f.name for f in snapshot._meta.concrete_fields]
+    return {name: getattr(snapshot, name) for name in fields}
+
+
+def portfolio_figures(portfolio, as_of: dt.date | None = None) -> dict:
+    """The portfolio's roll-up of its sites' latest snapshots (see scoring/portfolio.py)."""
+    from portfolio.models import ReliabilityStandard
+    from portfolio.scoring.portfolio import aggregate
+
+    standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=portfolio)
+    site_ids = portfolio.sites.values_list("pk", flat=True)
+    sites = [snapshot_figures(s) for s in latest_snapshots(site_ids, as_of)]
+    return aggregate(sites, standard_values(standard))
+
+
+def exposure_contributions(site_id: int, as_of: dt.date) -> list[dict]:
+    """The penalty records behind a site's exposure as of ``as_of`` (trailing 12 months),
+    each with the failure event it stems from and whether that failure was detectable,
+    i.e. counts toward the addressable exposure."""
+    from oem.models import PenaltyRecord
+
+    rows = (
+        PenaltyRecord.objects.filter(
+            relationship__site_id=site_id,
+            incurred_on__gt=as_of - dt.timedelta(days=365),
+            incurred_on__lte=as_of,
+        )
+        .order_by("-incurred_on", "pk")
+        .values(
+            "pk",
+            "invoice_reference",
+            "incurred_on",
+            "amount",
+            "reason",
+            "relationship__customer__name",
+            "failure_event_id",
+            "failure_event__started_at",
+            "failure_event__asset__code",
+            "failure_event__failure_mode__code",
+            "failure_event__failure_mode__detectable_by_condition_monitoring",
+        )
+    )
+    return [
+        {
+            "penalty_id": r["pk"],
+            "invoice_reference": r["invoice_reference"],
+            "incurred_on": r["incurred_on"],
+            "amount": r["amount"],
+            "reason": r["reason"],
+            "customer": r["relationship__customer__name"],
+            "failure_event_id": r["failure_event_id"],
+            "failure_started_at": r["failure_event__started_at"],
+            "asset": r["failure_event__asset__code"],
+            "failure_mode": r["failure_event__failure_mode__code"],
+            "addressable": bool(
+                r["failure_event__failure_mode__detectable_by_condition_monitoring"]
+            ),
+        }
+        for r in rows
+    ]
+
+
+def revenue_at_risk_contributions(site_id: int, as_of: dt.date) -> list[dict]:
+    """Per OEM relationship: the scorecard points, the fitted line and its projection that
+    give the relationship's probability of SDP review and its revenue at risk."""
+    from oem.metrics import revenue_at_risk, scorecard_projection
+
+    inputs = site_scoring_inputs(site_id, as_of)
+    table = revenue_at_risk(inputs.relationships, inputs.scorecards, 4)
+    out = []
+    for relationship in inputs.relationships.itertuples(index=False):
+        points = inputs.scorecards[
+            inputs.scorecards["relationship_id"] == relationship.relationship_id
+        ]
+        projection = scorecard_projection(points[["year", "quarter", "score"]], 4)
+        row = (
+            table.loc[relationship.relationship_id]
+            if relationship.relationship_id in table.index
+            else None
+        )
+        out.append(
+            {
+                "relationship_id": relationship.relationship_id,
+                "customer": relationship.customer,
+                "annual_revenue": relationship.annual_revenue,
+                "sdp_threshold_score": relationship.sdp_threshold_score,
+                "points": points[["year", "quarter", "score"]].to_dict("records"),
+                "projection": projection,
+                "probability": None if row is None else row["probability"],
+                "revenue_at_risk": None if row is None else row["revenue_at_risk"],
+            }
+        )
+    return out
+
+
+def snapshot_translation(snapshot) -> list[dict]:
+    """The snapshot's figures in executive language (SPEC §5), each with its window: the
+    one table the pages and the board slides both show (``portfolio.language``)."""
+    from portfolio.language import translation_table
+
+    details = snapshot.details
+    relationships = sorted(
+        details.get("revenue_at_risk", []),
+        key=lambda r: r.get("revenue_at_risk") or 0,
+        reverse=True,
+    )
+    top = relationships[0] if relationships else {}
+    values = details.get("maturity", {}).get("values", {})
+    standard = snapshot.site.portfolio.standard
+    figures = {
+        "penalty_exposure": snapshot.penalty_exposure,
+        "addressable_exposure": snapshot.addressable_exposure,
+        "emergency_premium": snapshot.emergency_premium,
+        "production_value_at_risk": snapshot.production_value_at_risk,
+        "revenue_at_risk": snapshot.revenue_at_risk,
+        "maturity_composite": snapshot.maturity_composite,
+        "risk_tier": snapshot.risk_tier or None,
+        "cm_coverage": values.get("cm_coverage"),
+        "cm_coverage_minimum": float(standard.min_cm_coverage_tier1),
+        "changeover_utilization": values.get("changeover_utilization"),
+        "changeover_minimum": float(standard.min_changeover_utilization),
+        "oee": snapshot.oee,
+        "maintenance_cost_pct_revenue": snapshot.maintenance_cost_pct_revenue,
+        "relationship_revenue": top.get("annual_revenue"),
+        "sdp_probability": top.get("probability"),
+    }
+    windows = {
+        metric: _window_text(details["windows"].get(name))
+        for metric, name in {
+            "penalty_exposure": "penalty_exposure",
+            "addressable_exposure": "penalty_exposure",
+            "emergency_premium": "emergency_premium",
+            "production_value_at_risk": "production_value_at_risk",
+            "revenue_at_risk": "revenue_at_risk",
+            "cm_coverage": "cm_coverage",
+            "changeover_utilization": "changeover",
+            "oee": "oee",
+            "maintenance_cost_pct_revenue": "maintenance_cost",
+            "maturity_composite": "mtbf_trend",
+        }.items()
+    }
+    return translation_table(
+        figures,
+        snapshot.site.name,
+        currency=snapshot.site.portfolio.currency,
+        windows=windows,
+        customer=top.get("customer"),
+    )
+
+
+def _window_text(window: dict | None) -> str | None:
+    return (window or {}).get("label")

@@ -13,6 +13,7 @@ Variables (all optional unless noted):
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -251,7 +252,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # A worker killed mid-batch is otherwise redelivered only after the visibility timeout.
     "resume-stalled-ingest-batches": {"task": "ingest.resume_stalled", "schedule": 60.0},
+    # Scores age with the calendar (windows move, sensors go stale) even without new data.
+    "recompute-all-sites-nightly": {
+        "task": "portfolio.recompute_all_sites",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
+# After an ingest, a site's recompute waits this long so that a burst of batches (a
+# historian sending every minute) costs one recompute, not one per batch.
+RECOMPUTE_DEBOUNCE_SECONDS = env_int("RECOMPUTE_DEBOUNCE_SECONDS", 60)
 
 # --- Cache ----------------------------------------------------------------------------
 # Holds the API throttle counters, so it must be shared by every process.

@@ -1,0 +1,1 @@
+"""Pure scoring functions: pandas/numpy in, numbers and DataFrames out; no Django."""

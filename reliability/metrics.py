@@ -1,0 +1,637 @@
+"""Maintenance and reliability KPIs as pure functions over pandas data (SPEC §3).
+
+No Django here: callers (selectors/services) turn querysets into DataFrames, these functions
+turn DataFrames into numbers, dicts and DataFrames. Each function's docstring gives the
+formula, the unit, the window semantics and the edge cases.
+
+Conventions shared by every function:
+
+* Timestamps are timezone-aware UTC (``datetime64[ns|us|s, UTC]``). Columns are converted
+  with ``pd.to_datetime(..., utc=True)``, so aware Python datetimes and strings are accepted
+  too; a naive window bound is taken to be UTC.
+* Windows are half-open, ``[window_start, window_end)``; ``window_end`` must be later than
+  ``window_start`` (``ValueError`` otherwise).
+* An empty input may be an empty DataFrame without any columns (what
+  ``pd.DataFrame(list(queryset.values(...)))`` gives for no rows); a non-empty input missing
+  a required column raises ``ValueError`` naming it.
+* A ratio whose denominator is zero is ``None`` (never ``inf``, ``nan`` or an exception).
+  In returned DataFrames such columns are ``object`` dtype holding ``float`` or ``None``,
+  so they serialise to JSON ``null`` and render as blank; use ``pd.to_numeric`` for maths.
+* Money and minutes arrive as Decimal or int and are computed as ``float``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+HOURS_PER_YEAR = 8760
+
+#: Work-order kinds whose repair time counts in MTTR (SMRP 3.5.2: repairs of failures).
+REPAIR_KINDS = frozenset({"corrective", "emergency"})
+PREVENTIVE_KIND = "preventive"
+#: Relative slack before a performance above 1 is flagged (float rounding of exact 100 %).
+PERFORMANCE_TOLERANCE = 1e-9
+
+_HOUR = pd.Timedelta(hours=1)
+_DAY = pd.Timedelta(days=1)
+_FAILURE_COLUMNS = ("asset_id", "started_at", "ended_at")
+_OEE_COLUMNS = (
+    "planned_production_minutes",
+    "run_minutes",
+    "ideal_cycle_time_seconds",
+    "total_count",
+    "good_count",
+)
+_OEE_RATIOS = ("availability", "performance", "quality", "oee")
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+
+
+def _utc(value, name: str = "timestamp") -> pd.Timestamp:
+    """``value`` as a UTC ``pd.Timestamp``; naive values are taken to be UTC."""
+    if value is None:
+        raise ValueError(f"{name} is required")
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        raise ValueError(f"{name} is required")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _window(window_start, window_end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start, end = _utc(window_start, "window_start"), _utc(window_end, "window_end")
+    if end <= start:
+        raise ValueError(f"window_end {end} must be after window_start {start}")
+    return start, end
+
+
+def _utc_column(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column, utc=True)
+
+
+def _float_column(column: pd.Series) -> pd.Series:
+    """Numbers (int, float, Decimal, numeric strings) as float64; missing stays NaN."""
+    return pd.to_numeric(column.astype(object), errors="coerce").astype(float)
+
+
+def _frame(data: pd.DataFrame | None, columns: Iterable[str], name: str) -> pd.DataFrame:
+    """A copy of ``data`` guaranteed to have ``columns``; tolerant of column-less empties."""
+    columns = list(columns)
+    if data is None:
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+    frame = data.copy()
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        if len(frame):
+            raise ValueError(f"{name} is missing column(s): {', '.join(missing)}")
+        for column in missing:
+            frame[column] = pd.Series(dtype=object)
+    return frame
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return None if denominator == 0 else float(numerator) / float(denominator)
+
+
+def _merge(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Union of the intervals in ``frame`` (columns start, end[, by]) per ``by`` value.
+
+    Rows with a missing bound or with ``end <= start`` are dropped. Intervals that overlap
+    or touch (next start == running end) are merged. Sorted by (by, start).
+    """
+    keys = [by] if by else []
+    frame = frame.loc[frame["start"].notna() & frame["end"].notna(), [*keys, "start", "end"]]
+    frame = frame.loc[frame["end"] > frame["start"]]
+    frame = frame.sort_values([*keys, "start", "end"]).reset_index(drop=True)
+    if frame.empty:
+        return frame
+    if by:
+        reach = frame.groupby(by, sort=False)["end"].cummax()
+        previous = reach.groupby(frame[by], sort=False).shift()
+    else:
+        previous = frame["end"].cummax().shift()
+    block = (previous.isna() | (frame["start"] > previous)).cumsum()
+    aggregations = {"start": ("start", "min"), "end": ("end", "max")}
+    if by:
+        aggregations = {by: (by, "first"), **aggregations}
+    return frame.groupby(block, sort=True).agg(**aggregations).reset_index(drop=True)
+
+
+def _clipped_downtime(failures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp):
+    """Failure intervals (asset_id, start, end) clipped to ``[start, end)``.
+
+    A failure still open (``ended_at`` NaT) is down until ``end``.
+    """
+    frame = pd.DataFrame(
+        {
+            "asset_id": failures["asset_id"],
+            "start": _utc_column(failures["started_at"]),
+            "end": _utc_column(failures["ended_at"]),
+        }
+    )
+    frame = frame.loc[frame["asset_id"].notna() & frame["start"].notna()]
+    frame["end"] = frame["end"].fillna(end)
+    frame["start"] = frame["start"].clip(lower=start)
+    frame["end"] = frame["end"].clip(upper=end)
+    return frame.loc[frame["end"] > frame["start"]]
+
+
+def merged_downtime(failures: pd.DataFrame, window_start, window_end) -> pd.DataFrame:
+    """Merged downtime intervals per asset inside ``[window_start, window_end)``.
+
+    Columns asset_id, start, end (UTC), sorted by asset_id then start. Each failure row is
+    the interval [started_at, ended_at); ``ended_at`` NaT means still down and is clipped at
+    ``window_end``; intervals crossing a window edge are clipped to it; overlapping or
+    touching intervals of one asset are merged (several rows of one event are one interval).
+    """
+    start, end = _window(window_start, window_end)
+    frame = _frame(failures, _FAILURE_COLUMNS, "failures")
+    return _merge(_clipped_downtime(frame, start, end), by="asset_id")
+
+
+def failure_events(failures: pd.DataFrame, window_start, window_end) -> pd.DataFrame:
+    """Distinct failure events starting in ``[window_start, window_end)``.
+
+    One row per distinct (asset_id, started_at): several rows of one asset with the same
+    start are one event. Columns asset_id, started_at (UTC), sorted by asset then time.
+    """
+    start, end = _window(window_start, window_end)
+    failures = _frame(failures, ("asset_id", "started_at"), "failures")
+    frame = pd.DataFrame(
+        {"asset_id": failures["asset_id"], "started_at": _utc_column(failures["started_at"])}
+    )
+    frame = frame.loc[
+        frame["asset_id"].notna() & (frame["started_at"] >= start) & (frame["started_at"] < end)
+    ]
+    return frame.drop_duplicates().sort_values(["asset_id", "started_at"]).reset_index(drop=True)
+
+
+def _asset_index(asset_ids) -> pd.Index:
+    values = list(asset_ids) if asset_ids is not None else []
+    return pd.Index(pd.unique(pd.Series(values, dtype=object)), name="asset_id")
+
+
+# --------------------------------------------------------------------------------------
+# availability: downtime, MTBF, MTTR
+# --------------------------------------------------------------------------------------
+
+
+def merge_intervals(starts: pd.Series, ends: pd.Series) -> pd.DataFrame:
+    """Union of intervals: ``[start, end]`` pairs merged where they overlap or touch.
+
+    ``starts`` and ``ends`` are paired by position (timestamps or numbers). Rows with a
+    missing bound, or with ``end <= start`` (empty or inverted), are ignored: fill open
+    ends before calling (``downtime_hours`` clips them at the window end). Returns columns
+    [start, end] sorted by start, with a fresh RangeIndex; the intervals returned are
+    disjoint and separated by a gap (touching intervals, ``next.start == end``, are merged).
+    Empty input gives an empty frame with the two columns.
+    """
+    frame = pd.DataFrame(
+        {
+            "start": pd.Series(starts).reset_index(drop=True),
+            "end": pd.Series(ends).reset_index(drop=True),
+        }
+    )
+    return _merge(frame)[["start", "end"]]
+
+
+def downtime_hours(failures: pd.DataFrame, window_start, window_end) -> pd.Series:
+    """Hours of merged downtime per asset inside the window.
+
+    ``failures`` columns asset_id, started_at, ended_at (UTC). Formula, per asset:
+    Σ over merged intervals of (min(end, window_end) − max(start, window_start)) in hours,
+    where an open failure (ended_at NaT) is down until window_end and overlapping or
+    touching failures (including several rows of one event) count once.
+
+    Returns a float Series named ``downtime_hours``, index ``asset_id``, holding every asset
+    that appears in ``failures`` (0.0 when none of its downtime falls inside the window).
+    Empty input gives an empty Series.
+    """
+    start, end = _window(window_start, window_end)
+    frame = _frame(failures, _FAILURE_COLUMNS, "failures")
+    assets = _asset_index(frame["asset_id"].dropna())
+    merged = _merge(_clipped_downtime(frame, start, end), by="asset_id")
+    hours = ((merged["end"] - merged["start"]) / _HOUR).groupby(merged["asset_id"]).sum()
+    hours = hours.reindex(assets, fill_value=0.0).astype(float)
+    hours.index.name = "asset_id"
+    return hours.rename("downtime_hours")
+
+
+def mtbf(failures: pd.DataFrame, asset_ids, window_start, window_end) -> pd.DataFrame:
+    """Mean time between failures per asset over ``[window_start, window_end)`` (SMRP 3.5.1).
+
+    Failure events are unplanned stops only (the caller passes FailureEvent rows; proactive
+    repairs are never failure events). Per asset:
+
+    * operating_hours = window hours − downtime_hours (merged, clipped to the window; an
+      open failure is down until window_end);
+    * failures = number of DISTINCT events (distinct started_at) starting in the window:
+      several rows of one asset with the same started_at are one event; an event that
+      started before window_start adds downtime but is not counted;
+    * mtbf_hours = operating_hours ÷ failures, in hours;
+    * with 0 failures the MTBF is right-censored: ``censored`` is True and mtbf_hours holds
+      operating_hours as the lower bound (report "> mtbf_hours h"; never infinite). Exclude
+      censored rows from averages (``mean_mtbf`` does).
+
+    Returns one row per id in ``asset_ids`` (order kept, duplicates dropped; ids without
+    failures included, failures of other assets ignored), index ``asset_id``, columns
+    operating_hours (float), failures (int), mtbf_hours (float), censored (bool), and the
+    extra column downtime_hours (float).
+    """
+    start, end = _window(window_start, window_end)
+    frame = _frame(failures, _FAILURE_COLUMNS, "failures")
+    assets = _asset_index(asset_ids)
+    window_hours = (end - start) / _HOUR
+    down = downtime_hours(frame, start, end).reindex(assets, fill_value=0.0).astype(float)
+    events = failure_events(frame, start, end)
+    counts = events.groupby("asset_id").size().reindex(assets, fill_value=0).astype(int)
+    operating = (window_hours - down).clip(lower=0.0)
+    censored = counts == 0
+    per_failure = operating / counts.where(~censored, 1)
+    table = pd.DataFrame(
+        {
+            "operating_hours": operating.to_numpy(dtype=float),
+            "failures": counts.to_numpy(dtype=int),
+            "mtbf_hours": per_failure.to_numpy(dtype=float),
+            "censored": censored.to_numpy(dtype=bool),
+            "downtime_hours": down.to_numpy(dtype=float),
+        },
+        index=assets,
+    )
+    return table
+
+
+def mean_mtbf(table: pd.DataFrame) -> float | None:
+    """Arithmetic mean of ``mtbf_hours`` over the uncensored rows of an ``mtbf`` table, hours.
+
+    Censored rows (0 failures) are lower bounds, not values, and are excluded. ``None`` when
+    no row is uncensored (including an empty table).
+    """
+    if table is None or table.empty:
+        return None
+    values = table.loc[~table["censored"].astype(bool), "mtbf_hours"].astype(float)
+    return float(values.mean()) if len(values) else None
+
+
+def mttr(work_orders: pd.DataFrame, window_start, window_end) -> dict:
+    """Mean time to repair (SMRP 3.5.2), hours.
+
+    ``work_orders`` columns kind, started_at, completed_at. Counted: orders of kind
+    corrective or emergency (case-insensitive), COMPLETED in ``[window_start, window_end)``,
+    with both started_at and completed_at present; an order whose completion precedes its
+    start (invalid data, refused by the database) is ignored. Formula:
+    hours = mean(completed_at − started_at) in hours.
+
+    Returns {"hours": float or None when no order counts, "count": int}.
+    """
+    start, end = _window(window_start, window_end)
+    frame = _frame(work_orders, ("kind", "started_at", "completed_at"), "work_orders")
+    began, completed = _utc_column(frame["started_at"]), _utc_column(frame["completed_at"])
+    kind = frame["kind"].astype(object).where(frame["kind"].notna(), "").astype(str).str.lower()
+    mask = (
+        kind.isin(REPAIR_KINDS)
+        & began.notna()
+        & completed.notna()
+        & (completed >= start)
+        & (completed < end)
+        & (completed >= began)
+    )
+    durations = (completed[mask] - began[mask]) / _HOUR
+    count = int(mask.sum())
+    return {"hours": float(durations.mean()) if count else None, "count": count}
+
+
+# --------------------------------------------------------------------------------------
+# OEE (ISO 22400-2)
+# --------------------------------------------------------------------------------------
+
+
+def _oee_sums(production: pd.DataFrame) -> pd.DataFrame:
+    frame = _frame(production, _OEE_COLUMNS, "production")
+    numbers = {column: _float_column(frame[column]).fillna(0.0) for column in _OEE_COLUMNS}
+    return pd.DataFrame(
+        {
+            "planned_minutes": numbers["planned_production_minutes"],
+            "run_minutes": numbers["run_minutes"],
+            "ideal_minutes": numbers["ideal_cycle_time_seconds"] * numbers["total_count"] / 60.0,
+            "total_count": numbers["total_count"],
+            "good_count": numbers["good_count"],
+        },
+        index=frame.index,
+    )
+
+
+def _oee_from_sums(
+    planned: float, run: float, ideal: float, total: float, good: float
+) -> dict[str, object]:
+    availability = _ratio(run, planned)
+    performance = _ratio(ideal, run)
+    quality = _ratio(good, total)
+    parts = (availability, performance, quality)
+    value = None if any(part is None for part in parts) else math.prod(parts)
+    return {
+        "availability": availability,
+        "performance": performance,
+        "quality": quality,
+        "oee": value,
+        "performance_above_one": bool(
+            performance is not None and performance > 1.0 + PERFORMANCE_TOLERANCE
+        ),
+        "planned_minutes": float(planned),
+        "run_minutes": float(run),
+        "ideal_minutes": float(ideal),
+        "total_count": float(total),
+        "good_count": float(good),
+    }
+
+
+def oee(production: pd.DataFrame) -> dict:
+    """Overall equipment effectiveness of a set of production records (ISO 22400-2).
+
+    ``production`` columns planned_production_minutes, run_minutes, ideal_cycle_time_seconds,
+    total_count, good_count (one row per line and shift/day). Rolled up from SUMS, never by
+    averaging per-row ratios (so longer shifts weigh more):
+
+    * availability A = Σrun ÷ Σplanned;
+    * performance P = Σ(ideal_cycle_time_seconds × total_count) / 60 ÷ Σrun;
+    * quality Q = Σgood ÷ Σtotal;
+    * oee = A × P × Q (fractions, not percent).
+
+    Any ratio with a zero denominator is None and then oee is None: no planned time gives
+    oee None, never 1; no run time gives P None. A performance above 1 means the ideal cycle
+    time is wrong (too slow): P and oee are returned RAW, not capped, and
+    ``performance_above_one`` is True (beyond a 1e-9 float tolerance).
+
+    Keys: availability, performance, quality, oee (float or None), performance_above_one
+    (bool), planned_minutes (float); extra keys run_minutes, ideal_minutes (Σ ideal cycle
+    time × count, minutes), total_count, good_count (floats). Missing numbers count as 0.
+    """
+    sums = _oee_sums(production).sum()
+    return _oee_from_sums(
+        sums["planned_minutes"],
+        sums["run_minutes"],
+        sums["ideal_minutes"],
+        sums["total_count"],
+        sums["good_count"],
+    )
+
+
+def oee_by(production: pd.DataFrame, by) -> pd.DataFrame:
+    """``oee`` per group of production records (e.g. ``by="line_id"`` or ``"site_id"``).
+
+    Each group is rolled up from its sums exactly as ``oee`` does (a site's OEE is the OEE of
+    all its records, not the mean of its lines' OEE). ``by`` is a column name or a list of
+    names; rows whose key is missing are left out. Returns one row per group, index the
+    group key(s), sorted, with the columns of ``oee``'s keys; availability, performance,
+    quality and oee are object dtype holding float or None (undefined ratio).
+    """
+    keys = [by] if isinstance(by, str) or not isinstance(by, Iterable) else list(by)
+    frame = _frame(production, [*_OEE_COLUMNS, *keys], "production")
+    sums = _oee_sums(frame)
+    for key in keys:
+        sums[key] = frame[key]
+    grouped = sums.groupby(keys if len(keys) > 1 else keys[0], sort=True, dropna=True).sum()
+    rows = [
+        _oee_from_sums(
+            row.planned_minutes, row.run_minutes, row.ideal_minutes, row.total_count, row.good_count
+        )
+        for row in grouped.itertuples()
+    ]
+    columns = list(_oee_from_sums(0, 0, 0, 0, 0))
+    table = pd.DataFrame(rows, columns=columns, index=grouped.index)
+    for column in _OEE_RATIOS:
+        table[column] = pd.Series([row[column] for row in rows], index=grouped.index, dtype=object)
+    table["performance_above_one"] = table["performance_above_one"].astype(bool)
+    return table
+
+
+def oee_spread(values) -> dict:
+    """Spread of OEE values across sites (or lines), in OEE points (percentage points).
+
+    points = (max − min) × 100; std_points = population standard deviation (ddof 0) × 100.
+    ``values`` is any iterable of OEE fractions (a Series, a list, or a mapping whose values
+    are used); None and NaN (undefined OEE) are ignored. Both are None when no value is
+    left; one value gives 0.0 and 0.0. Extra key: count (values used).
+    """
+    if isinstance(values, Mapping):
+        values = values.values()
+    numbers = [float(value) for value in values if not pd.isna(value)]
+    if not numbers:
+        return {"points": None, "std_points": None, "count": 0}
+    array = np.asarray(numbers, dtype=float)
+    return {
+        "points": float((array.max() - array.min()) * 100.0),
+        "std_points": float(array.std(ddof=0) * 100.0),
+        "count": len(numbers),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# planned work: changeover windows, PM completion
+# --------------------------------------------------------------------------------------
+
+
+def changeover_utilization(windows: pd.DataFrame, as_of, last_n: int = 4) -> dict:
+    """Changeover window utilization over the site's last ``last_n`` windows (SPEC §3).
+
+    ``windows`` columns window_id, starts_at, ends_at, available_minutes,
+    maintenance_minutes_executed. Taken: the ``last_n`` windows with ends_at <= as_of (a
+    window still running or in the future is not counted), latest by ends_at (ties by
+    starts_at then window_id). Formula: value = Σexecuted ÷ Σavailable (fraction; above 1
+    is returned raw, meaning more maintenance than the window's nominal minutes).
+
+    Keys: value (None when no window qualifies or Σavailable is 0), executed_minutes and
+    available_minutes (float sums, 0.0 when no window), window_ids (list, chronological),
+    window_start (first starts_at) and window_end (last ends_at) of those windows, or None.
+    """
+    if last_n < 1:
+        raise ValueError("last_n must be at least 1")
+    moment = _utc(as_of, "as_of")
+    columns = (
+        "window_id",
+        "starts_at",
+        "ends_at",
+        "available_minutes",
+        "maintenance_minutes_executed",
+    )
+    frame = _frame(windows, columns, "windows")
+    frame["starts_at"] = _utc_column(frame["starts_at"])
+    frame["ends_at"] = _utc_column(frame["ends_at"])
+    frame = frame.loc[frame["ends_at"].notna() & (frame["ends_at"] <= moment)]
+    frame = frame.sort_values(["ends_at", "starts_at", "window_id"]).tail(last_n)
+    executed = float(_float_column(frame["maintenance_minutes_executed"]).fillna(0.0).sum())
+    available = float(_float_column(frame["available_minutes"]).fillna(0.0).sum())
+    return {
+        "value": _ratio(executed, available),
+        "executed_minutes": executed,
+        "available_minutes": available,
+        "window_ids": frame["window_id"].tolist(),
+        "window_start": frame["starts_at"].min() if len(frame) else None,
+        "window_end": frame["ends_at"].max() if len(frame) else None,
+    }
+
+
+def pm_completion_in_windows(work_orders: pd.DataFrame, windows: pd.DataFrame) -> dict:
+    """Share of preventive work scheduled in changeover windows that was done in them.
+
+    In the style of SMRP 5.4.14 (PM schedule compliance). ``work_orders`` columns
+    work_order_id, kind, changeover_window_id, completed_at; ``windows`` columns window_id,
+    starts_at, ends_at (the windows to judge, e.g. the last 4 that ended: PM in a window
+    not given is not counted).
+
+    * scheduled = distinct work orders of kind "preventive" whose changeover_window_id is
+      one of windows.window_id;
+    * completed = those with completed_at present and starts_at <= completed_at <= ends_at
+      of their window (both ends inclusive: finishing as the line restarts counts);
+    * value = completed ÷ scheduled (fraction).
+
+    Keys: value (None when nothing is scheduled), scheduled (int), completed (int).
+    """
+    orders = _frame(
+        work_orders,
+        ("work_order_id", "kind", "changeover_window_id", "completed_at"),
+        "work_orders",
+    )
+    spans = _frame(windows, ("window_id", "starts_at", "ends_at"), "windows")
+    spans = spans.drop_duplicates("window_id").set_index("window_id")
+    kind = orders["kind"].astype(object).where(orders["kind"].notna(), "").astype(str).str.lower()
+    window_ids = orders["changeover_window_id"]
+    pm = orders.loc[(kind == PREVENTIVE_KIND) & window_ids.notna() & window_ids.isin(spans.index)]
+    pm = pm.drop_duplicates("work_order_id")
+    starts = dict(zip(spans.index, _utc_column(spans["starts_at"]), strict=True))
+    ends = dict(zip(spans.index, _utc_column(spans["ends_at"]), strict=True))
+    completed_at = _utc_column(pm["completed_at"])
+    window_start = pd.to_datetime(pm["changeover_window_id"].map(starts), utc=True)
+    window_end = pd.to_datetime(pm["changeover_window_id"].map(ends), utc=True)
+    done = completed_at.notna() & (completed_at >= window_start) & (completed_at <= window_end)
+    scheduled, completed = len(pm), int(done.sum())
+    return {"value": _ratio(completed, scheduled), "scheduled": scheduled, "completed": completed}
+
+
+# --------------------------------------------------------------------------------------
+# condition monitoring
+# --------------------------------------------------------------------------------------
+
+
+def cm_coverage(
+    assets: pd.DataFrame, last_readings: pd.DataFrame, as_of, freshness_hours: float = 24
+) -> dict:
+    """Condition-monitoring coverage of Tier 1 assets (SPEC §3, standard ≥ 90 %).
+
+    ``assets`` columns asset_id, tier; ``last_readings`` columns asset_id, last_reading_at
+    (one row per sensor or per asset). A Tier 1 asset is covered when one of its rows has
+    last_reading_at in the half-open interval (as_of − freshness_hours, as_of]. With every
+    reading at or before as_of this is "the latest reading per asset is fresh"; a reading
+    stamped after as_of (a past as_of) does not count. Formula: value = covered ÷ Tier 1
+    assets (fraction).
+
+    Keys: value (None when there is no Tier 1 asset), covered (int), total (int), uncovered
+    (sorted list of Tier 1 asset ids without a fresh reading).
+    """
+    moment = _utc(as_of, "as_of")
+    since = moment - pd.Timedelta(hours=float(freshness_hours))
+    fleet = _frame(assets, ("asset_id", "tier"), "assets")
+    readings = _frame(last_readings, ("asset_id", "last_reading_at"), "last_readings")
+    tier = pd.to_numeric(fleet["tier"].astype(object), errors="coerce")
+    tier_one = pd.unique(fleet.loc[(tier == 1) & fleet["asset_id"].notna(), "asset_id"])
+    stamp = _utc_column(readings["last_reading_at"])
+    fresh = readings.loc[stamp.notna() & (stamp > since) & (stamp <= moment), "asset_id"]
+    covered_mask = pd.Series(tier_one, dtype=object).isin(set(fresh.tolist()))
+    uncovered = sorted(pd.Series(tier_one, dtype=object)[~covered_mask].tolist())
+    total, covered = len(tier_one), int(covered_mask.sum())
+    return {
+        "value": _ratio(covered, total),
+        "covered": covered,
+        "total": total,
+        "uncovered": uncovered,
+    }
+
+
+def alert_response(alerts: pd.DataFrame, window_start, window_end) -> dict:
+    """Alert response time: detection to acknowledgement, hours (standard: median ≤ 4 h,
+    p90 ≤ 24 h on Tier 1; the caller pre-filters to Tier 1 alerts).
+
+    ``alerts`` columns detected_at, acknowledged_at. Counted: alerts DETECTED in
+    ``[window_start, window_end)``, whatever the time of acknowledgement. For acknowledged
+    ones hours = acknowledged_at − detected_at; median_hours = median, p90_hours =
+    ``numpy.percentile(hours, 90)`` (linear interpolation).
+
+    Keys: median_hours and p90_hours (None when no alert in the window was acknowledged),
+    count (acknowledged alerts), unacknowledged (alerts of the window still without
+    acknowledgement).
+    """
+    start, end = _window(window_start, window_end)
+    frame = _frame(alerts, ("detected_at", "acknowledged_at"), "alerts")
+    detected = _utc_column(frame["detected_at"])
+    acknowledged = _utc_column(frame["acknowledged_at"])
+    in_window = detected.notna() & (detected >= start) & (detected < end)
+    answered = in_window & acknowledged.notna()
+    hours = ((acknowledged[answered] - detected[answered]) / _HOUR).to_numpy(dtype=float)
+    count = len(hours)
+    return {
+        "median_hours": float(np.median(hours)) if count else None,
+        "p90_hours": float(np.percentile(hours, 90)) if count else None,
+        "count": count,
+        "unacknowledged": int((in_window & acknowledged.isna()).sum()),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# cost
+# --------------------------------------------------------------------------------------
+
+
+def maintenance_cost(
+    work_orders: pd.DataFrame,
+    window_start,
+    window_end,
+    annual_revenue: float,
+    replacement_value: float,
+    annual_maintenance_spend: float | None = None,
+) -> dict:
+    """Annual maintenance spend as % of revenue and of replacement asset value.
+
+    ``work_orders`` columns completed_at, parts_cost, labour_cost (Decimal or float, missing
+    = 0). Spend from work orders = Σ(parts_cost + labour_cost) of orders completed in
+    ``[window_start, window_end)``, annualised as spend × 365 ÷ window days. A window of 365
+    or 366 days (twelve calendar months) is taken as it is; a shorter one is scaled up, a
+    longer one scaled down, so spend is always "per year". When ``annual_maintenance_spend``
+    is given (the site states it) it is used as the spend instead, unscaled.
+
+    pct_revenue = spend ÷ annual_revenue; pct_replacement_value = spend ÷ replacement_value
+    (fractions; SMRP 1.5 uses the replacement-value one). Each is None when its denominator
+    is 0 or None.
+
+    Keys: spend (float, currency per year), source ("stated" or "work orders"),
+    pct_revenue, pct_replacement_value; extra keys window_spend (the unscaled Σ in the
+    window, None when stated) and annualisation_factor (365 ÷ days, 1.0 for a 12-month
+    window, None when stated).
+    """
+    start, end = _window(window_start, window_end)
+    if annual_maintenance_spend is not None:
+        spend, source, window_spend, factor = float(annual_maintenance_spend), "stated", None, None
+    else:
+        frame = _frame(work_orders, ("completed_at", "parts_cost", "labour_cost"), "work_orders")
+        completed = _utc_column(frame["completed_at"])
+        mask = completed.notna() & (completed >= start) & (completed < end)
+        cost = _float_column(frame["parts_cost"]).fillna(0.0) + _float_column(
+            frame["labour_cost"]
+        ).fillna(0.0)
+        window_spend = float(cost[mask].sum())
+        days = (end - start) / _DAY
+        factor = 1.0 if 365 <= days <= 366 else 365.0 / days
+        spend, source = window_spend * factor, "work orders"
+    return {
+        "spend": spend,
+        "source": source,
+        "pct_revenue": _ratio(spend, annual_revenue or 0),
+        "pct_replacement_value": _ratio(spend, replacement_value or 0),
+        "window_spend": window_spend,
+        "annualisation_factor": factor,
+    }
