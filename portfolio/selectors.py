@@ -52,6 +52,7 @@ class SiteInputs:
     scorecards: pd.DataFrame
     penalties: pd.DataFrame
     history_start: dt.date | None
+    below_since: dict  # dimension -> the day the site first fell below the bar, unbroken
 
 
 def _frame(queryset, columns: dict[str, str]) -> pd.DataFrame:
@@ -283,7 +284,27 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
         scorecards=scorecards,
         penalties=penalties,
         history_start=_history_start(site.pk),
+        below_since=gaps_below_since(site.pk, as_of),
     )
+
+
+def gaps_below_since(site_id: int, as_of: dt.date) -> dict[str, dt.date]:
+    """For each dimension in gap in the site's latest earlier snapshot, the first day of
+    the unbroken run of snapshots with that gap: a gap's deadline counts from the day the
+    site fell below the bar, not from each recompute."""
+    from portfolio.models import SiteScoreSnapshot
+
+    history = SiteScoreSnapshot.objects.filter(site_id=site_id, as_of__lt=as_of).order_by("-as_of")
+    since: dict[str, dt.date] = {}
+    open_gaps: set[str] | None = None
+    for as_of_day, details in history.values_list("as_of", "details").iterator():
+        in_gap = {g["dimension"] for g in details.get("gaps", []) if g.get("status") == "gap"}
+        open_gaps = in_gap if open_gaps is None else open_gaps & in_gap
+        if not open_gaps:
+            break
+        for dimension in open_gaps:
+            since[dimension] = as_of_day
+    return since
 
 
 def _quarter_end(year: int, quarter: int) -> dt.date:

@@ -151,7 +151,7 @@ def compute_site_figures(inputs) -> dict:
     scores = maturity.dimension_scores(values, standard)
     composite = maturity.composite(scores, standard)
     tier = maturity.risk_tier(composite, exposure["total"])
-    gaps = maturity.gaps_to_standard(values, standard, as_of)
+    gaps = maturity.gaps_to_standard(values, standard, as_of, getattr(inputs, "below_since", None))
 
     reduction = standard["expected_reduction"]
     case = finance.financial_case(

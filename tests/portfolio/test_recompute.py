@@ -266,3 +266,14 @@ def test_translation_table_speaks_every_known_figure_with_its_window(demo):
     )
     assert rows["cm_coverage"]["window"] == f"sensors reporting in the 24 h to the end of {AS_OF}"
     assert all(r["sentence"] and r["window"] for r in rows.values())
+
+
+def test_a_gap_deadline_counts_from_when_the_site_fell_below(demo):
+    """Site C is below the CM coverage standard at every quarter end: the deadline stays
+    180 days after the first snapshot with the gap, however often it is recomputed."""
+    site = demo.last()
+    first_day, later = dt.date(2026, 6, 30), dt.date(2026, 9, 30)
+    site_recompute_scores(site.pk, first_day)
+    snapshot = site_recompute_scores(site.pk, later)
+    gaps = {g["dimension"]: g for g in snapshot.details["gaps"] if g["status"] == "gap"}
+    assert gaps["cm_coverage"]["deadline"] == (first_day + dt.timedelta(days=180)).isoformat()
