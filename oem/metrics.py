@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from portfolio.scoring.finance import ScoringError
+from portfolio.scoring.checks import ScoringError, as_numbers, require_columns
 
 __all__ = [
     "ScoringError",
@@ -67,28 +67,6 @@ def _as_date(value) -> date:
         raise ScoringError(f"not a date: {value!r}") from exc
 
 
-def _frame(frame: pd.DataFrame | None, columns, what: str) -> pd.DataFrame:
-    """A copy of ``frame`` with ``columns`` present; an empty frame gets them added."""
-    if frame is None:
-        frame = pd.DataFrame()
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        if len(frame):
-            raise ScoringError(f"{what} is missing column(s) {', '.join(missing)}")
-        frame = frame.copy()
-        for column in missing:
-            frame[column] = pd.Series(dtype=object)
-    return frame.copy()
-
-
-def _numbers(series: pd.Series, what: str) -> pd.Series:
-    """Floats from numbers, Decimals or numeric strings (None → NaN)."""
-    try:
-        return pd.to_numeric(series, errors="raise").astype(float)
-    except (TypeError, ValueError) as exc:
-        raise ScoringError(f"{what} must be numeric") from exc
-
-
 def _optional_float(value) -> float | None:
     """``float(value)``, or None for None/NaN."""
     if value is None:
@@ -116,8 +94,8 @@ def _day_timestamps(series: pd.Series, what: str) -> pd.Series:
 def _penalties(penalties: pd.DataFrame | None) -> pd.DataFrame:
     """Validated penalties: ``amount`` float, ``incurred`` Timestamp, sorted by date,
     relationship, amount and id."""
-    frame = _frame(penalties, PENALTY_COLUMNS, "penalties")
-    frame["amount"] = _numbers(frame["amount"], "penalties.amount")
+    frame = require_columns(penalties, PENALTY_COLUMNS, "penalties")
+    frame["amount"] = as_numbers(frame["amount"], "penalties.amount")
     if frame["amount"].isna().any():
         raise ScoringError("penalties.amount has empty values")
     frame["incurred"] = _day_timestamps(frame["incurred_on"], "penalties.incurred_on")
@@ -288,7 +266,7 @@ def addressable_exposure(
         raise ScoringError(
             f"expected_reduction must be between 0 and 1, got {expected_reduction!r}"
         )
-    frame = _frame(penalties, (*PENALTY_COLUMNS, "detectable"), "penalties")
+    frame = require_columns(penalties, (*PENALTY_COLUMNS, "detectable"), "penalties")
     exposure = penalty_exposure(frame, as_of, history_start)
     period = _exposure_period(frame, as_of, history_start)
     in_window = period["in_window"]
@@ -418,13 +396,13 @@ def scorecard_projection(
     floor = _optional_float(sigma_floor)
     if floor is None or floor < 0:
         raise ScoringError(f"sigma_floor must be a non-negative number, got {sigma_floor!r}")
-    frame = _frame(scores, SCORE_COLUMNS, "scores")
-    frame["score"] = _numbers(frame["score"], "scores.score")
+    frame = require_columns(scores, SCORE_COLUMNS, "scores")
+    frame["score"] = as_numbers(frame["score"], "scores.score")
     frame = frame.dropna(subset=["year", "quarter", "score"])
     if frame.empty:
         return None
-    frame["year"] = _numbers(frame["year"], "scores.year").astype(int)
-    frame["quarter"] = _numbers(frame["quarter"], "scores.quarter").astype(int)
+    frame["year"] = as_numbers(frame["year"], "scores.year").astype(int)
+    frame["quarter"] = as_numbers(frame["quarter"], "scores.quarter").astype(int)
     if not frame["quarter"].between(1, 4).all():
         raise ScoringError("scores.quarter must be 1–4")
     frame["qindex"] = frame["year"] * 4 + frame["quarter"] - 1
@@ -526,8 +504,8 @@ def revenue_at_risk(
     ``probability``, ``projected``, ``slope_per_quarter``, ``sigma``, ``last_score`` and
     ``sdp_threshold_score`` are object columns holding float or None.
     """
-    rels = _frame(relationships, RELATIONSHIP_COLUMNS, "relationships")
-    cards = _frame(scorecards, ("relationship_id", *SCORE_COLUMNS), "scorecards")
+    rels = require_columns(relationships, RELATIONSHIP_COLUMNS, "relationships")
+    cards = require_columns(scorecards, ("relationship_id", *SCORE_COLUMNS), "scorecards")
     if rels["relationship_id"].duplicated().any():
         raise ScoringError("relationships has a repeated relationship_id")
     by_relationship = {key: group for key, group in cards.groupby("relationship_id", sort=False)}
@@ -619,8 +597,8 @@ def early_warnings(
     warning. ``within_quarters`` < 1 gives no crossing warnings.
     """
     warnings: list[dict] = []
-    rels = _frame(relationships, RELATIONSHIP_COLUMNS, "relationships")
-    cards = _frame(scorecards, ("relationship_id", *SCORE_COLUMNS), "scorecards")
+    rels = require_columns(relationships, RELATIONSHIP_COLUMNS, "relationships")
+    cards = require_columns(scorecards, ("relationship_id", *SCORE_COLUMNS), "scorecards")
     by_relationship = {key: group for key, group in cards.groupby("relationship_id", sort=False)}
     for rel in rels.to_dict("records"):
         if str(rel["status"]).strip().lower() == SDP_STATUS:
@@ -655,7 +633,7 @@ def early_warnings(
     warnings.sort(key=lambda warning: warning["quarters_until"])  # stable: input order kept
 
     if exposure_by_quarter is not None and len(exposure_by_quarter) >= 2:
-        values = _numbers(pd.Series(exposure_by_quarter), "exposure_by_quarter")
+        values = as_numbers(pd.Series(exposure_by_quarter), "exposure_by_quarter")
         previous, latest = values.iloc[-2], values.iloc[-1]
         if not (math.isnan(previous) or math.isnan(latest)) and latest > previous:
             rise = float(latest - previous)

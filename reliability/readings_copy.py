@@ -26,19 +26,7 @@ _ROW = np.dtype(
     ]
 )
 # A staging row also carries the source line number, to name the line in a report.
-_STAGED_ROW = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("ts_len", ">i4"),
-        ("ts", ">i8"),
-        ("sensor_len", ">i4"),
-        ("sensor", ">i4"),
-        ("value_len", ">i4"),
-        ("value", ">f4"),
-        ("line_len", ">i4"),
-        ("line", ">i4"),
-    ]
-)
+_STAGED_ROW = np.dtype([*_ROW.descr, ("line_len", ">i4"), ("line", ">i4")])
 
 
 def encode(unix_us: np.ndarray, sensor_ids: np.ndarray, values: np.ndarray, lines=None) -> bytes:

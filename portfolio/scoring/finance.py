@@ -18,6 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from .checks import ScoringError, as_numbers, require_columns
+
 __all__ = [
     "ScoringError",
     "capital_priority",
@@ -33,32 +35,6 @@ SECONDS_PER_HOUR = 3600.0
 EMERGENCY = "emergency"
 # Cumulative sums of money in float: a budget comparison tolerates a millionth of a unit.
 BUDGET_TOLERANCE = 1e-6
-
-
-class ScoringError(ValueError):
-    """Input a scoring function cannot compute from; the message says what to fix."""
-
-
-def _frame(frame: pd.DataFrame | None, columns, what: str) -> pd.DataFrame:
-    """A copy of ``frame`` with ``columns`` present; an empty frame gets them added."""
-    if frame is None:
-        frame = pd.DataFrame()
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        if len(frame):
-            raise ScoringError(f"{what} is missing column(s) {', '.join(missing)}")
-        frame = frame.copy()
-        for column in missing:
-            frame[column] = pd.Series(dtype=object)
-    return frame.copy()
-
-
-def _numbers(series: pd.Series, what: str) -> pd.Series:
-    """Floats from numbers, Decimals or numeric strings (None → NaN)."""
-    try:
-        return pd.to_numeric(series, errors="raise").astype(float)
-    except (TypeError, ValueError) as exc:
-        raise ScoringError(f"{what} must be numeric") from exc
 
 
 def _number(value, what: str, *, allow_none: bool = False) -> float | None:
@@ -135,11 +111,11 @@ def emergency_premium(work_orders: pd.DataFrame, window_start, window_end, facto
     start, end = _utc(window_start, "window_start"), _utc(window_end, "window_end")
     if end < start:
         raise ScoringError("window_end is before window_start")
-    frame = _frame(
+    frame = require_columns(
         work_orders, ("kind", "completed_at", "parts_cost", "labour_cost"), "work_orders"
     )
     completed = _utc_column(frame["completed_at"], "work_orders.completed_at")
-    costs = _numbers(frame["parts_cost"], "work_orders.parts_cost").fillna(0.0) + _numbers(
+    costs = as_numbers(frame["parts_cost"], "work_orders.parts_cost").fillna(0.0) + as_numbers(
         frame["labour_cost"], "work_orders.labour_cost"
     ).fillna(0.0)
     if (costs < 0).any():
@@ -184,7 +160,7 @@ def expected_downtime_hours(failures: pd.DataFrame) -> pd.Series:
 
     Returns a float Series indexed by asset_id, named ``expected_downtime_hours``.
     """
-    frame = _frame(failures, ("asset_id", "started_at", "ended_at"), "failures")
+    frame = require_columns(failures, ("asset_id", "started_at", "ended_at"), "failures")
     frame["started_at"] = _utc_column(frame["started_at"], "failures.started_at")
     frame["ended_at"] = _utc_column(frame["ended_at"], "failures.ended_at")
     frame = frame[frame["started_at"].notna() & frame["ended_at"].notna()]
@@ -224,11 +200,13 @@ def production_value_at_risk(assets: pd.DataFrame, value_per_hour: float) -> dic
     rate = _number(value_per_hour, "value_per_hour")
     if rate < 0:
         raise ScoringError("value_per_hour must not be negative")
-    frame = _frame(assets, ("asset_id", "p_failure_12m", "expected_downtime_hours"), "assets")
+    frame = require_columns(
+        assets, ("asset_id", "p_failure_12m", "expected_downtime_hours"), "assets"
+    )
     if frame["asset_id"].duplicated().any():
         raise ScoringError("assets has a repeated asset_id")
-    p = _numbers(frame["p_failure_12m"], "assets.p_failure_12m")
-    hours = _numbers(frame["expected_downtime_hours"], "assets.expected_downtime_hours")
+    p = as_numbers(frame["p_failure_12m"], "assets.p_failure_12m")
+    hours = as_numbers(frame["expected_downtime_hours"], "assets.expected_downtime_hours")
     if ((p < 0) | (p > 1)).any():
         raise ScoringError("p_failure_12m must be between 0 and 1")
     if (hours < 0).any():
@@ -314,13 +292,13 @@ def capital_priority(sites: pd.DataFrame, budget: float | None = None) -> pd.Dat
     limit = _number(budget, "budget", allow_none=True)
     if limit is not None and limit < 0:
         raise ScoringError("budget must not be negative")
-    frame = _frame(sites, ("site_id", "investment", "avoided"), "sites")
+    frame = require_columns(sites, ("site_id", "investment", "avoided"), "sites")
     if frame["site_id"].duplicated().any():
         raise ScoringError("sites has a repeated site_id")
-    investment = _numbers(frame["investment"], "sites.investment")
+    investment = as_numbers(frame["investment"], "sites.investment")
     if investment.isna().any() or (investment < 0).any():
         raise ScoringError("investment must be a non-negative number for every site")
-    avoided = _numbers(frame["avoided"], "sites.avoided").fillna(0.0)
+    avoided = as_numbers(frame["avoided"], "sites.avoided").fillna(0.0)
     frame["investment"] = investment
     frame["avoided"] = avoided
     funded = investment > 0
