@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from ingest.api.views import BulkReadingsView, BulkWorkOrdersView, IngestBatchViewSet
 from portfolio.api.views import PortfolioViewSet, SiteViewSet
-from reliability.api.views import AssetViewSet
+from reliability.api.views import AlertViewSet, AssetViewSet, SensorSeriesView
 
 app_name = "api"
 
@@ -13,10 +13,12 @@ router = DefaultRouter()
 router.register("portfolios", PortfolioViewSet, basename="portfolio")
 router.register("sites", SiteViewSet, basename="site")
 router.register("assets", AssetViewSet, basename="asset")
+router.register("alerts", AlertViewSet, basename="alert")
 router.register("ingest/batches", IngestBatchViewSet, basename="ingest-batch")
 
 urlpatterns = [
     path("ingest/readings/", BulkReadingsView.as_view(), name="ingest-readings"),
     path("ingest/work-orders/", BulkWorkOrdersView.as_view(), name="ingest-work-orders"),
+    path("sensors/<int:pk>/series/", SensorSeriesView.as_view(), name="sensor-series"),
     *router.urls,
 ]

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", portfolio_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("ingest/", include("ingest.urls")),
+    path("alerts/", include("reliability.urls")),
+    path("notifications/", portfolio_views.notifications, name="notifications"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),

@@ -17,7 +17,7 @@ import pandas as pd
 import psycopg2
 from django.db import IntegrityError, connection, transaction
 
-from reliability import readings_copy
+from reliability import readings_copy, rollups
 from reliability.models import METRIC_BOUNDS, Reading, Sensor
 
 from .fields import Errors, Field, convert
@@ -247,12 +247,15 @@ def _store(sensor_ids, unix_us, values, lines, outcome: Outcome) -> None:
                     READING_TABLE,
                     readings_copy.encode(unix_us[new], sensor_ids[new], values[new]),
                 )
-            outcome.inserted += int(new.sum())
         except (IntegrityError, psycopg2.IntegrityError):  # copy_expert is not wrapped
             # Another batch stored some of them since we looked: merge row by row instead.
             _stage_and_merge(
                 cursor, sensor_ids[new], unix_us[new], values[new], lines[new], outcome
             )
+        else:
+            outcome.inserted += int(new.sum())
+            # Exactly the rows just copied, in this chunk's transaction.
+            rollups.add_readings(cursor, sensor_ids[new], unix_us[new], values[new])
 
 
 def _leave_out_stored(cursor, sensor_ids, unix_us, values, lines, outcome) -> np.ndarray:
@@ -284,12 +287,18 @@ def _leave_out_stored(cursor, sensor_ids, unix_us, values, lines, outcome) -> np
 
 def _stored_in_spans(cursor, sensor_ids, unix_us):
     spans = pd.DataFrame({"s": sensor_ids, "t": unix_us}).groupby("s")["t"].agg(["min", "max"])
+    # LATERAL: one primary-key range scan per sensor. As a plain join, a chunk naming
+    # thousands of sensors was planned as a hash join over the whole readings table
+    # (15.6 s a chunk on the large demo, bench/alerts.py).
     query = cursor.mogrify(
         f"""SELECT r.measured_at, r.sensor_id, r.value
             FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) AS span(s, lo, hi)
-            JOIN {READING_TABLE} r ON r.sensor_id = span.s
-             AND r.measured_at BETWEEN {EPOCH} + span.lo * interval '1 microsecond'
-                                   AND {EPOCH} + span.hi * interval '1 microsecond'""",
+            CROSS JOIN LATERAL (
+                SELECT measured_at, sensor_id, value FROM {READING_TABLE}
+                WHERE sensor_id = span.s
+                  AND measured_at BETWEEN {EPOCH} + span.lo * interval '1 microsecond'
+                                      AND {EPOCH} + span.hi * interval '1 microsecond'
+            ) r""",
         [
             [int(s) for s in spans.index],
             [int(t) for t in spans["min"]],
@@ -347,15 +356,19 @@ def _stage_and_merge(cursor, sensor_ids, unix_us, values, lines, outcome: Outcom
                 f"{stored:g}; readings are never overwritten",
             )
         )
-    cursor.execute(
+    # The rows actually inserted come back (binary COPY of RETURNING) for the roll-ups.
+    inserted_us, inserted_sensor, inserted_value = readings_copy.copy_out(
+        cursor,
         f"""INSERT INTO {READING_TABLE} ({readings_copy.COLUMNS})
             SELECT s.measured_at, s.sensor_id, s.value FROM ingest_reading_stage s
             WHERE NOT EXISTS (
                 SELECT 1 FROM {READING_TABLE} r
                 WHERE r.sensor_id = s.sensor_id AND r.measured_at = s.measured_at
             )
-            ON CONFLICT DO NOTHING"""
+            ON CONFLICT DO NOTHING
+            RETURNING {readings_copy.COLUMNS}""".encode(),
     )
-    inserted = cursor.rowcount
+    rollups.add_readings(cursor, inserted_sensor, inserted_us, inserted_value)
+    inserted = len(inserted_us)
     outcome.inserted += inserted
     outcome.duplicate += len(sensor_ids) - inserted - len(conflicts)

@@ -5,8 +5,11 @@ from portfolio.admin_scoping import ScopedAdmin
 
 from .models import (
     AuditEntry,
+    Escalation,
+    EscalationRule,
     Line,
     Membership,
+    Notification,
     Portfolio,
     ReliabilityStandard,
     Site,
@@ -174,3 +177,44 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(ScopedAdmin):
+    """The escalation policy: directors edit their portfolio's, as they edit its standard."""
+
+    portfolio_write_action = Action.STANDARD
+    list_display = (
+        "portfolio",
+        "name",
+        "trigger",
+        "tier",
+        "after_hours",
+        "notify_role",
+        "is_active",
+    )
+    list_filter = ("trigger", "notify_role", "is_active")
+    list_select_related = ("portfolio",)
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ScopedAdmin):
+    """Escalations that fired: a record, so view-only."""
+
+    list_display = ("fired_at", "rule", "alert", "recipients")
+    list_select_related = ("rule", "alert__asset")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Every person's notifications: for superusers (people read theirs in the app)."""
+
+    list_display = ("created_at", "user", "message", "read_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "message")

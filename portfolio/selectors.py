@@ -201,11 +201,15 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
                 "asset_id": "asset_id",
                 "detected_at": "detected_at",
                 "acknowledged_at": "acknowledged_at",
+                "closed_at": "closed_at",
+                "resolution": "resolution",
             },
         ),
         "detected_at",
         "acknowledged_at",
+        "closed_at",
     )
+    alerts.loc[alerts["closed_at"] >= window_end, ["closed_at", "resolution"]] = [pd.NaT, ""]
     alerts.loc[alerts["acknowledged_at"] >= window_end, "acknowledged_at"] = pd.NaT
     relationships = _frame(
         OEMRelationship.objects.filter(site=site),

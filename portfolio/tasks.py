@@ -29,7 +29,9 @@ def schedule_site_recompute(site_ids) -> list[int]:
     delay = settings.RECOMPUTE_DEBOUNCE_SECONDS
     queued = []
     for site_id in site_ids:
-        if cache.add(_pending_key(site_id), 1, timeout=delay + 600):
+        # The mark outlives the wait a little, in case the task starts late; not much more,
+        # or a lost task would block the site's recomputes for long.
+        if cache.add(_pending_key(site_id), 1, timeout=delay + 30):
             recompute_site.apply_async((site_id,), countdown=delay)
             queued.append(site_id)
     return queued
@@ -45,6 +47,11 @@ def recompute_site(site_id: int, as_of: str | None = None) -> None:
         log.info("site %s is gone; nothing to recompute", site_id)
         return
     day = dt.date.fromisoformat(as_of) if as_of else None
+    if day is None:
+        # New data first becomes alerts (they feed coverage and response figures).
+        from reliability.alerting import evaluate_alerts
+
+        evaluate_alerts(site_ids=[site_id])
     services.site_recompute_scores(site_id, day)
 
 
@@ -53,3 +60,9 @@ def recompute_all_sites() -> None:
     """Nightly (beat): one recompute task per site, so workers share the work."""
     for site_id in Site.objects.values_list("pk", flat=True):
         recompute_site.delay(site_id)
+
+
+@shared_task(name="portfolio.evaluate_escalations")
+def evaluate_escalations() -> None:
+    """Every 5 minutes (beat): fire the escalation rules alerts now meet."""
+    services.evaluate_escalations()

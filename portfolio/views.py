@@ -1,9 +1,12 @@
 """Portfolio pages. Integrator-only accounts are refused by accounts.middleware."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
 
+from portfolio.models import Notification
 from portfolio.selectors import site_overview
 
 
@@ -12,3 +15,15 @@ from portfolio.selectors import site_overview
 def home(request):
     """The portfolios and sites the user may see."""
     return render(request, "portfolio/home.html", {"sites": site_overview(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notifications(request):
+    """Your notifications, newest first; POST marks them all read."""
+    mine = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        mine.filter(read_at=None).update(read_at=timezone.now())
+        return redirect("notifications")
+    page = Paginator(mine, 50).get_page(request.GET.get("page"))
+    return render(request, "portfolio/notifications.html", {"page": page})

@@ -635,3 +635,19 @@ def maintenance_cost(
         "window_spend": window_spend,
         "annualisation_factor": factor,
     }
+
+
+def alert_confirmation(alerts: pd.DataFrame, window_start, window_end) -> dict:
+    """Share of alerts closed in the window that were confirmed faults (not false alarms).
+
+    ``alerts`` columns closed_at (UTC, NaT while open), resolution ("confirmed_fault" or
+    "false_alarm"). Window half-open [window_start, window_end). No closed alert → rate
+    None. A low rate means technicians are chasing false alarms: thresholds need tuning.
+    """
+    if alerts is None or not len(alerts):
+        return {"rate": None, "confirmed": 0, "closed": 0}
+    closed_at = pd.to_datetime(alerts["closed_at"], utc=True)
+    closed = alerts[(closed_at >= window_start) & (closed_at < window_end)]
+    confirmed = int((closed["resolution"] == "confirmed_fault").sum())
+    count = int(len(closed))
+    return {"rate": confirmed / count if count else None, "confirmed": confirmed, "closed": count}

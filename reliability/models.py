@@ -613,3 +613,57 @@ class Certification(models.Model):
 
     def __str__(self):
         return f"{self.holder} · {self.name or self.get_kind_display()} ({self.status})"
+
+
+class ReadingRollup(models.Model):
+    """Aggregates of one sensor's readings over one UTC bucket (reliability/rollups.py).
+
+    Kept as mergeable sums, so each landed chunk adds to them: mean = sum / count,
+    variance = sum_sq / count − mean². A percentile is not mergeable and is not kept.
+    """
+
+    site_lookup = "sensor__asset__site"
+
+    pk = models.CompositePrimaryKey("sensor", "bucket")
+    sensor = models.ForeignKey(
+        Sensor, on_delete=models.PROTECT, db_index=False, db_constraint=False, related_name="+"
+    )
+    # Declared widest first: with the foreign key created last, a row has no padding.
+    bucket = models.DateTimeField(help_text="Start of the UTC hour or UTC day.")
+    sum = models.FloatField()
+    sum_sq = models.FloatField(help_text="Sum of squared values, for a standard deviation.")
+    count = models.IntegerField()
+    min = RealField()
+    max = RealField()
+
+    objects = SiteScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(count__gte=1) & Q(min__lte=F("max")),
+                name="%(class)s_count_positive_min_le_max",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.sensor_id} @ {self.bucket:%Y-%m-%d %H:%M}: n={self.count}"
+
+    @property
+    def mean(self) -> float:
+        return self.sum / self.count
+
+    @property
+    def std(self) -> float:
+        """Population standard deviation of the bucket's values."""
+        mean = self.mean
+        return max(self.sum_sq / self.count - mean * mean, 0.0) ** 0.5
+
+
+class ReadingHourly(ReadingRollup):
+    """Readings per sensor and UTC hour."""
+
+
+class ReadingDaily(ReadingRollup):
+    """Readings per sensor and UTC day."""

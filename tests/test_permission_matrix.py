@@ -157,6 +157,83 @@ ROUTES.update(
     }
 )
 
+
+def open_alert_at_a(world) -> int:
+    """An open vibration alert on site A's asset."""
+    from django.utils import timezone
+
+    from reliability.models import Alert
+
+    return Alert.objects.create(
+        asset=world.asset_a,
+        metric="vibration_velocity_rms",
+        rule="zone",
+        detected_at=timezone.now(),
+        first_zone="C",
+        worst_zone="C",
+    ).pk
+
+
+def sensor_at_a(world) -> int:
+    from tests.factories import SensorFactory
+
+    return SensorFactory(asset=world.asset_a).pk
+
+
+# Acting on an alert at site A: its technician and manager; others who see it are refused.
+ACT_ON_ALERT_A_API = statuses(
+    403, anonymous=401, tech_b=404, director_q=404, tech_a=200, manager_a=200
+)
+ACT_ON_ALERT_A_PAGE = statuses(
+    403, anonymous=302, integrator_a=302, tech_b=404, director_q=404, tech_a=302, manager_a=302
+)
+SEE_ALERT_A_PAGE = statuses(
+    404, anonymous=302, integrator_a=302, tech_a=200, manager_a=200, director_p=200, executive=200
+)
+
+ROUTES.update(
+    {
+        "api:alert-list": Route(
+            "/api/v1/alerts/", {"GET": api_read(), **dict.fromkeys(WRITES, API_WRITE_REFUSED)}
+        ),
+        "api:alert-detail": Route(
+            lambda w: f"/api/v1/alerts/{open_alert_at_a(w)}/",
+            {"GET": api_read(SEE_SITE_A), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
+        ),
+        "api:alert-acknowledge": Route(
+            lambda w: f"/api/v1/alerts/{open_alert_at_a(w)}/acknowledge/",
+            {"POST": ACT_ON_ALERT_A_API},
+        ),
+        # An empty body is a 400 for those who may act.
+        "api:alert-link-work-order": Route(
+            lambda w: f"/api/v1/alerts/{open_alert_at_a(w)}/link-work-order/",
+            {"POST": {**ACT_ON_ALERT_A_API, "tech_a": 400, "manager_a": 400}},
+        ),
+        "api:alert-close": Route(
+            lambda w: f"/api/v1/alerts/{open_alert_at_a(w)}/close/",
+            {"POST": {**ACT_ON_ALERT_A_API, "tech_a": 400, "manager_a": 400}},
+        ),
+        "reliability:alerts": Route("/alerts/", {"GET": PAGE, "POST": statuses(405)}),
+        "reliability:alert": Route(
+            lambda w: f"/alerts/{open_alert_at_a(w)}/",
+            {"GET": SEE_ALERT_A_PAGE, "POST": statuses(405)},
+        ),
+        "reliability:alert-action": Route(
+            lambda w: f"/alerts/{open_alert_at_a(w)}/acknowledge/",
+            {"POST": ACT_ON_ALERT_A_PAGE, "GET": statuses(405)},
+        ),
+        "reliability:patterns": Route("/alerts/patterns/", {"GET": PAGE, "POST": statuses(405)}),
+        "api:sensor-series": Route(
+            lambda w: f"/api/v1/sensors/{sensor_at_a(w)}/series/",
+            {"GET": api_read(SEE_SITE_A), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
+        ),
+        "notifications": Route(
+            "/notifications/",
+            {"GET": PAGE, "POST": statuses(302)},
+        ),
+    }
+)
+
 # Route families classified as a whole, with the reason and one representative URL each.
 FAMILIES = {
     # Django's admin: staff only. None of the named users is staff, so every admin URL

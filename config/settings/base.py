@@ -198,10 +198,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # An alert's first and worst zone share one choice set: name it once.
+    "ENUM_NAME_OVERRIDES": {"ZoneEnum": "reliability.models.Zone"},
     # The schema and the docs page are for signed-in users (and integrators' tokens) only:
     # they list every endpoint and field, which outsiders have no need to see.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
+
+# --- Email ------------------------------------------------------------------------------
+# Escalations are emailed when a backend is configured; by default they are only shown in
+# the app (the console backend prints them in development).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "reliability@localhost")
+# Absolute links in emails.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 
 # --- Files and ingest -----------------------------------------------------------------
 # Uploaded ingest files live here until a worker has loaded them; web and workers must
@@ -253,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     # A worker killed mid-batch is otherwise redelivered only after the visibility timeout.
     "resume-stalled-ingest-batches": {"task": "ingest.resume_stalled", "schedule": 60.0},
     # Scores age with the calendar (windows move, sensors go stale) even without new data.
+    "evaluate-escalations": {"task": "portfolio.evaluate_escalations", "schedule": 300.0},
+    "evaluate-alerts-hourly": {
+        "task": "reliability.evaluate_all_alerts",
+        "schedule": crontab(minute=5),
+    },
     "recompute-all-sites-nightly": {
         "task": "portfolio.recompute_all_sites",
         "schedule": crontab(hour=2, minute=15),

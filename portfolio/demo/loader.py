@@ -10,12 +10,13 @@ import io
 import time
 from collections.abc import Callable, Iterable
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from oem.models import OEMCustomer, OEMRelationship, PenaltyRecord, ScorecardResult
 from portfolio.models import Line, Membership, Portfolio, ReliabilityStandard, Site
-from reliability import readings_copy
+from reliability import readings_copy, rollups
 from reliability.models import (
     Alert,
     Asset,
@@ -26,6 +27,8 @@ from reliability.models import (
     PreventedFailure,
     ProductionRecord,
     Reading,
+    ReadingDaily,
+    ReadingHourly,
     Sensor,
     WorkOrder,
 )
@@ -35,6 +38,7 @@ from .generator import DemoDataset, iter_readings
 DEMO_USERS = ("vp", "director", "manager", "tech")
 DEMO_PASSWORD = "demo"
 BATCH = 5000
+ROLLUP_SLICE_ROWS = 1_000_000
 
 
 class DemoAlreadyLoaded(Exception):
@@ -92,7 +96,7 @@ def delete_demo(portfolio_codes: Iterable[str]) -> None:
 
 
 def _delete_readings(sensors) -> None:
-    """Delete the sensors' readings by the primary key's leading column.
+    """Delete the sensors' readings and roll-ups by the primary key's leading column.
 
     Django deletes rows of a composite-key model with ``(sensor_id, measured_at) IN
     (subquery)``, which takes minutes on millions of rows; this is one index range scan
@@ -100,9 +104,10 @@ def _delete_readings(sensors) -> None:
     """
     sensor_ids = list(sensors.values_list("id", flat=True))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {Reading._meta.db_table} WHERE sensor_id = ANY(%s)", [sensor_ids]
-        )
+        for model in (Reading, ReadingHourly, ReadingDaily):
+            cursor.execute(
+                f"DELETE FROM {model._meta.db_table} WHERE sensor_id = ANY(%s)", [sensor_ids]
+            )
 
 
 class _Ids:
@@ -421,12 +426,39 @@ def _load_production(data: DemoDataset, ids: _Ids) -> None:
 
 
 def _load_readings(data: DemoDataset, ids: _Ids) -> None:
-    # Readings carry no database foreign key (docs/model.md): nothing is queued per row.
-    chunks = (
-        readings_copy.encode(
-            times.astype("int64"), ids.sensor[(plan.site, plan.asset, plan.code)], values
-        )
-        for plan, times, values in iter_readings(data)
-    )
+    """COPY the readings a million rows at a time, adding each slice to the hourly and
+    daily roll-ups as the ingest does per chunk (memory stays bounded at every scale).
+    Readings carry no database foreign key (docs/model.md): nothing is queued per row."""
+    slice_ = _ReadingSlice()
     with connection.cursor() as cursor:
-        readings_copy.copy_into(cursor, Reading._meta.db_table, chunks)
+        for plan, times, values in iter_readings(data):
+            sensor = ids.sensor[(plan.site, plan.asset, plan.code)]
+            slice_.add(sensor, times.astype("int64"), values)
+            if slice_.rows >= ROLLUP_SLICE_ROWS:
+                slice_.store(cursor)
+        slice_.store(cursor)
+
+
+class _ReadingSlice:
+    """Readings gathered for one COPY and one roll-up update."""
+
+    def __init__(self):
+        self.payload, self.sensors, self.times, self.values, self.rows = [], [], [], [], 0
+
+    def add(self, sensor: int, unix_us: np.ndarray, values: np.ndarray) -> None:
+        self.payload.append(readings_copy.encode(unix_us, sensor, values))
+        self.sensors.append(np.full(len(unix_us), sensor, dtype=np.int64))
+        self.times.append(unix_us)
+        self.values.append(values)
+        self.rows += len(unix_us)
+
+    def store(self, cursor) -> None:
+        if self.rows:
+            readings_copy.copy_into(cursor, Reading._meta.db_table, iter(self.payload))
+            rollups.add_readings(
+                cursor,
+                np.concatenate(self.sensors),
+                np.concatenate(self.times),
+                np.concatenate(self.values),
+            )
+        self.__init__()

@@ -97,6 +97,7 @@ def compute_site_figures(inputs) -> dict:
     )
     alert_start = end - pd.Timedelta(days=ALERT_WINDOW_DAYS)
     response = metrics.alert_response(inputs.alerts, alert_start, end)
+    confirmation = metrics.alert_confirmation(inputs.alerts, alert_start, end)
     window("alert_response", alert_start, end, f"trailing {ALERT_WINDOW_DAYS} days to {as_of}")
 
     # Money: penalties, premium, cost, value at risk, revenue at risk.
@@ -182,6 +183,7 @@ def compute_site_figures(inputs) -> dict:
             "pm_completion": pm,
             "cm_coverage": coverage,
             "alert_response": response,
+            "alert_confirmation": confirmation,
             "penalty_exposure": {
                 **{k: v for k, v in exposure.items() if k != "by_relationship"},
                 "by_relationship": _records(exposure["by_relationship"].reset_index()),

@@ -6,7 +6,7 @@ choices, so no filter lists or reveals a foreign row.
 
 import django_filters
 
-from reliability.models import Asset
+from reliability.models import Alert, AlertStatus, Asset
 
 
 class AssetFilter(django_filters.FilterSet):
@@ -18,3 +18,20 @@ class AssetFilter(django_filters.FilterSet):
     class Meta:
         model = Asset
         fields = ["site", "line", "tier", "asset_class"]
+
+
+class AlertFilter(django_filters.FilterSet):
+    site = django_filters.CharFilter(field_name="asset__site__code", label="Site code")
+    asset = django_filters.CharFilter(field_name="asset__code", label="Asset code")
+    tier = django_filters.NumberFilter(field_name="asset__tier")
+    open = django_filters.BooleanFilter(
+        method="filter_open", label="Only alerts not closed (true) or only closed (false)"
+    )
+
+    class Meta:
+        model = Alert
+        fields = ["site", "asset", "tier", "metric", "status", "open"]
+
+    def filter_open(self, queryset, name, value):
+        closed = queryset.filter(status=AlertStatus.CLOSED)
+        return queryset.exclude(pk__in=closed.values("pk")) if value else closed

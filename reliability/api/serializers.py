@@ -1,8 +1,8 @@
-"""Output-only representation of assets."""
+"""Assets (read only) and alerts (read, plus the response protocol's actions)."""
 
 from rest_framework import serializers
 
-from reliability.models import Asset
+from reliability.models import Alert, AlertResolution, Asset
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -26,3 +26,46 @@ class AssetSerializer(serializers.ModelSerializer):
             "is_active",
         ]
         read_only_fields = fields
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    site = serializers.CharField(source="asset.site.code", read_only=True)
+    asset = serializers.CharField(source="asset.code", read_only=True)
+    tier = serializers.IntegerField(source="asset.tier", read_only=True)
+    acknowledged_by = serializers.CharField(
+        source="acknowledged_by.username", read_only=True, default=None
+    )
+    work_order = serializers.CharField(
+        source="work_order.external_id", read_only=True, default=None
+    )
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "site",
+            "asset",
+            "tier",
+            "metric",
+            "rule",
+            "status",
+            "detected_at",
+            "first_zone",
+            "worst_zone",
+            "rate_per_day",
+            "estimated_hours_to_failure",
+            "acknowledged_at",
+            "acknowledged_by",
+            "work_order",
+            "closed_at",
+            "resolution",
+        ]
+        read_only_fields = fields
+
+
+class LinkWorkOrderSerializer(serializers.Serializer):
+    work_order = serializers.CharField(help_text="The work order's number at the alert's site.")
+
+
+class CloseAlertSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(choices=AlertResolution.choices)

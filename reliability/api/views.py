@@ -1,10 +1,29 @@
-"""Assets, read only, scoped by ``visible_to`` (portfolio.access)."""
+"""Assets (read only) and alerts, scoped by ``visible_to`` (portfolio.access)."""
 
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from reliability.api.filters import AssetFilter
-from reliability.api.serializers import AssetSerializer
-from reliability.models import Asset
+from portfolio.access import Action, can_write_site
+from reliability import services
+from reliability.api.filters import AlertFilter, AssetFilter
+from reliability.api.serializers import (
+    AlertSerializer,
+    AssetSerializer,
+    CloseAlertSerializer,
+    LinkWorkOrderSerializer,
+)
+from reliability.models import Alert, Asset, Sensor, WorkOrder
+from reliability.selectors import reading_series
 
 
 class AssetViewSet(viewsets.ReadOnlyModelViewSet):
@@ -15,3 +34,95 @@ class AssetViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Asset.objects.visible_to(self.request.user).select_related("site", "line")
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Condition alerts at the sites you may see; technicians and site managers act on them:
+    acknowledge, link the work order, close as a confirmed fault or a false alarm."""
+
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+
+    def get_queryset(self):
+        return Alert.objects.visible_to(self.request.user).select_related(
+            "asset__site", "acknowledged_by", "work_order"
+        )
+
+    def _alert_to_act_on(self) -> Alert:
+        """The alert, if you may see it (404) and act on it (403), before the body is read."""
+        alert = self.get_object()
+        if not can_write_site(self.request.user, alert.asset.site_id, Action.ALERT):
+            raise DRFPermissionDenied(f"You may not {Action.ALERT} at this site.")
+        return alert
+
+    def _act(self, alert, do):
+        try:
+            alert = do(alert)
+        except PermissionDenied as exc:
+            raise DRFPermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            raise DRFValidationError(exc.message_dict) from exc
+        alert = self.get_queryset().get(pk=alert.pk)
+        return Response(AlertSerializer(alert).data)
+
+    @extend_schema(request=None, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Acknowledge: the response time is measured from detection to now."""
+        alert = self._alert_to_act_on()
+        return self._act(alert, lambda a: services.acknowledge_alert(a, request.user))
+
+    @extend_schema(request=LinkWorkOrderSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"], url_path="link-work-order", url_name="link-work-order")
+    def link_work_order(self, request, pk=None):
+        """Link the work order that answers the alert (by its number at the site)."""
+        alert = self._alert_to_act_on()
+        form = LinkWorkOrderSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        order = WorkOrder.objects.filter(
+            site_id=alert.asset.site_id, external_id=form.validated_data["work_order"]
+        ).first()
+        if order is None:
+            raise DRFValidationError({"work_order": ["No work order with this number here."]})
+        return self._act(alert, lambda a: services.link_work_order(a, order, request.user))
+
+    @extend_schema(request=CloseAlertSerializer, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close as a confirmed fault or a false alarm (the confirmation rate counts these)."""
+        alert = self._alert_to_act_on()
+        form = CloseAlertSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        resolution = form.validated_data["resolution"]
+        return self._act(alert, lambda a: services.close_alert(a, request.user, resolution))
+
+
+class SensorSeriesView(APIView):
+    """GET ?start=ISO&end=ISO&points=N: a sensor's readings for a chart, at most N points
+    (raw readings up to 3 days, hourly roll-ups up to 90, daily beyond)."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, pk):
+        try:
+            end = _when(request.query_params.get("end")) or timezone.now()
+            start = _when(request.query_params.get("start")) or end - dt.timedelta(days=7)
+            points = int(request.query_params.get("points", 500))
+        except ValueError as exc:
+            raise DRFValidationError({"detail": str(exc)}) from exc
+        if not 10 <= points <= 5000:
+            raise DRFValidationError({"points": ["between 10 and 5000"]})
+        if end <= start:
+            raise DRFValidationError({"end": ["must be after start"]})
+        try:
+            return Response(reading_series(request.user, pk, start, end, points))
+        except Sensor.DoesNotExist as exc:
+            raise NotFound() from exc
+
+
+def _when(text):
+    if not text:
+        return None
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} needs a UTC offset")
+    return value

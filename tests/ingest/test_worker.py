@@ -144,6 +144,9 @@ def worker_env(data_dir: Path, broker_url: str, queue: str, **transport_options)
         INGEST_CHUNK_BYTES=str(CHUNK_BYTES),
         # A delivery that finds its batch held looks again this soon (production: a minute).
         INGEST_BUSY_RETRY_SECONDS="1",
+        # The site recompute is queued at once; its debounce mark lives only 30 s, so a
+        # re-run of the suite finds no mark left by the last one.
+        RECOMPUTE_DEBOUNCE_SECONDS="0",
         LOG_LEVEL="INFO",
         TEST_TRANSPORT_OPTIONS=json.dumps(options),
         TEST_SIDE_QUEUE=f"{queue}.side",

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from portfolio.models import ReliabilityStandard
-from reliability.models import Reading
+from reliability.models import Reading, ReadingDaily, ReadingHourly
 from tests.factories import (
     AlertFactory,
     PenaltyFactory,
@@ -28,11 +28,13 @@ def superuser_client(client):
 
 
 def test_every_model_is_registered_except_readings():
-    """Each model of our apps has an admin; Reading cannot (composite key) and has none."""
+    """Each model of our apps has an admin; readings and their roll-ups cannot (composite
+    keys) and have none."""
+    composite = (Reading, ReadingHourly, ReadingDaily)
     models = [m for name in OUR_APPS for m in apps.get_app_config(name).get_models()]
-    missing = [m.__name__ for m in models if m is not Reading and not admin.site.is_registered(m)]
+    missing = [m.__name__ for m in models if m not in composite and not admin.site.is_registered(m)]
     assert missing == []
-    assert not admin.site.is_registered(Reading)
+    assert not any(admin.site.is_registered(m) for m in composite)
 
 
 def test_every_changelist_and_change_page_loads(superuser_client):

@@ -248,3 +248,16 @@ def test_seed_demo_if_empty_leaves_existing_data_alone():
     call_command("seed_demo", "--if-empty", stdout=out)
     assert "nothing to do" in out.getvalue()
     assert list(Portfolio.objects.values_list("code", flat=True)) == ["own"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_fills_the_roll_ups_of_its_readings():
+    """The demo loader keeps the hourly and daily roll-ups as the ingest does."""
+    from django.db.models import Sum
+
+    from reliability.models import ReadingDaily, ReadingHourly
+
+    call_command("seed_demo", "--end-date", "2026-09-01", stdout=io.StringIO())
+    readings = Reading.objects.count()
+    assert ReadingHourly.objects.aggregate(n=Sum("count"))["n"] == readings
+    assert ReadingDaily.objects.aggregate(n=Sum("count"))["n"] == readings
