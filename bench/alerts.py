@@ -374,7 +374,6 @@ def _ingest(path: Path, rows: int, result: dict, phases: dict) -> list[int]:
     )
     _line("ingest_s (ingest alone)", f"{result['ingest_s']} s")
     _line("ingest alone, by step (s)", phases["ingest_breakdown"])
-    _line("look-up of stored readings", result["stored_readings_lookup"])
     _line("site recompute not run", f"{len(queued)} sites would be queued")
     return chunk_rows
 

@@ -287,9 +287,7 @@ def _leave_out_stored(cursor, sensor_ids, unix_us, values, lines, outcome) -> np
 
 def _stored_in_spans(cursor, sensor_ids, unix_us):
     spans = pd.DataFrame({"s": sensor_ids, "t": unix_us}).groupby("s")["t"].agg(["min", "max"])
-    # LATERAL: one primary-key range scan per sensor. As a plain join, a chunk naming
-    # thousands of sensors was planned as a hash join over the whole readings table
-    # (15.6 s a chunk on the large demo, bench/alerts.py).
+    # LATERAL with OFFSET 0 (kept as a subquery): one primary-key range scan per sensor.
     query = cursor.mogrify(
         f"""SELECT r.measured_at, r.sensor_id, r.value
             FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) AS span(s, lo, hi)
@@ -298,6 +296,7 @@ def _stored_in_spans(cursor, sensor_ids, unix_us):
                 WHERE sensor_id = span.s
                   AND measured_at BETWEEN {EPOCH} + span.lo * interval '1 microsecond'
                                       AND {EPOCH} + span.hi * interval '1 microsecond'
+                OFFSET 0
             ) r""",
         [
             [int(s) for s in spans.index],
@@ -305,7 +304,15 @@ def _stored_in_spans(cursor, sensor_ids, unix_us):
             [int(t) for t in spans["max"]],
         ],
     )
-    return readings_copy.copy_out(cursor, query)
+    # Measured on the large demo: with thousands of sensors in a chunk PostgreSQL still
+    # chose a hash join over a scan of the whole readings table (15 s a chunk, against
+    # 0.1 s for one index probe per sensor), so hash and merge joins are off for this one
+    # query; SET LOCAL keeps it inside the chunk's transaction.
+    cursor.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+    try:
+        return readings_copy.copy_out(cursor, query)
+    finally:
+        cursor.execute("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on")
 
 
 def summarize_time_index() -> None:
