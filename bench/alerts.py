@@ -48,7 +48,6 @@ import datetime as dt
 import functools
 import json
 import os
-import pstats
 import shutil
 import sys
 import tempfile
@@ -71,6 +70,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from hotspots import hotspots  # noqa: E402
 
 from ingest import readings as ingest_readings  # noqa: E402
 from ingest import services as ingest_services  # noqa: E402
@@ -91,7 +91,6 @@ MINUTES = 24 * 60
 MINUTE_NOISE = 0.01
 CSV_CHUNK_MINUTES = 30
 TARGET_RATIO = 0.25
-PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 def main() -> None:
@@ -443,7 +442,7 @@ def _profile(top: int, max_alert_before: int, sensor_ids, unix_us, values, chunk
     """cProfile the evaluation again (its alerts deleted first, so it opens them again) and
     the roll-up maintenance again (the day's roll-up rows deleted, ``add_readings`` replayed
     over the same rows in the same chunks, one transaction each)."""
-    hotspots = {}
+    found = {}
     Alert.objects.filter(pk__gt=max_alert_before).delete()
     profiler = cProfile.Profile()
     t0 = time.perf_counter()
@@ -451,7 +450,7 @@ def _profile(top: int, max_alert_before: int, sensor_ids, unix_us, values, chunk
     alerting.evaluate_alerts(now=EVALUATE_AT)
     profiler.disable()
     _line("profiled evaluate_alerts", f"{time.perf_counter() - t0:.2f} s (with the profiler)")
-    hotspots["evaluate_alerts"] = _hotspots(profiler, top, "evaluate_alerts")
+    found["evaluate_alerts"] = hotspots(profiler, top, "evaluate_alerts", exclude="bench/alerts.py")
 
     _delete_day_rollups()
     profiler = cProfile.Profile()
@@ -471,51 +470,10 @@ def _profile(top: int, max_alert_before: int, sensor_ids, unix_us, values, chunk
         f"{time.perf_counter() - t0:.2f} s for {start:,} rows in {len(chunk_rows)} calls "
         "(with the profiler)",
     )
-    hotspots["add_readings"] = _hotspots(profiler, top, "add_readings (replayed)")
-    return hotspots
-
-
-def _hotspots(profiler, top: int, title: str) -> dict:
-    """The project's functions by cumulative time (the call path), then any function by its
-    own time (where the CPU goes, library code included)."""
-    stats = pstats.Stats(profiler).stats
-    rows = []
-    for (file, lineno, func), (_cc, calls, own, cumulative, _callers) in stats.items():
-        rows.append(
-            {
-                "function": func,
-                "file": f"{_short(file)}:{lineno}",
-                "calls": calls,
-                "own_s": round(own, 3),
-                "cumulative_s": round(cumulative, 3),
-                "project": file.startswith(PROJECT_ROOT)
-                and "/.venv/" not in file
-                and not file.endswith("bench/alerts.py"),
-            }
-        )
-    project = sorted((r for r in rows if r["project"]), key=lambda r: -r["cumulative_s"])[:top]
-    own = sorted(rows, key=lambda r: -r["own_s"])[:top]
-    print(f"\nprofile of {title}, project code by cumulative time:")
-    for r in project:
-        print(
-            f"  {r['cumulative_s']:8.3f} s cum {r['calls']:>9} calls  {r['function']}  {r['file']}"
-        )
-    print("any code by own time:")
-    for r in own:
-        print(f"  {r['own_s']:8.3f} s own {r['calls']:>9} calls  {r['function']}  {r['file']}")
-    print()
-    keys = ("function", "file", "cumulative_s", "own_s", "calls")
-    return {
-        "project_cumulative": [{k: r[k] for k in keys} for r in project],
-        "own": [{k: r[k] for k in keys} for r in own],
-    }
-
-
-def _short(file: str) -> str:
-    for prefix in (PROJECT_ROOT + "/.venv/lib/", PROJECT_ROOT + "/"):
-        if file.startswith(prefix):
-            return file[len(prefix) :].split("site-packages/")[-1]
-    return file
+    found["add_readings"] = hotspots(
+        profiler, top, "add_readings (replayed)", exclude="bench/alerts.py"
+    )
+    return found
 
 
 # --- Step 6: clean up ---------------------------------------------------------------------

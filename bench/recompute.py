@@ -29,7 +29,6 @@ import datetime as dt
 import io
 import json
 import os
-import pstats
 import statistics
 import sys
 import time
@@ -43,6 +42,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DEBUG", "1")
 
 import django  # noqa: E402
+from hotspots import hotspots  # noqa: E402
 
 django.setup()
 
@@ -66,7 +66,6 @@ WORK_ORDER_PREFIX = "BENCH-RECOMPUTE-"
 REPEATS = 3
 TARGET_FULL_S = 60.0
 TARGET_SITE_S = 2.0
-PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 def main() -> None:
@@ -344,40 +343,7 @@ def _profile(site_id: int, top: int) -> list[dict]:
     profiler.enable()
     site_recompute_scores(site_id, NEW_DAY)
     profiler.disable()
-    stats = pstats.Stats(profiler).stats
-    rows = []
-    for (file, lineno, func), (_cc, calls, own, cumulative, _callers) in stats.items():
-        rows.append(
-            {
-                "function": func,
-                "file": f"{_short(file)}:{lineno}",
-                "calls": calls,
-                "own_s": round(own, 3),
-                "cumulative_s": round(cumulative, 3),
-                "project": file.startswith(PROJECT_ROOT) and "/.venv/" not in file,
-            }
-        )
-    project = sorted((r for r in rows if r["project"]), key=lambda r: -r["cumulative_s"])[:top]
-    own = sorted(rows, key=lambda r: -r["own_s"])[:top]
-    print(f"\nprofile of one recompute (site as of {NEW_DAY}), project code by cumulative time:")
-    for r in project:
-        print(
-            f"  {r['cumulative_s']:8.3f} s cum {r['calls']:>9} calls  {r['function']}  {r['file']}"
-        )
-    print("any code by own time:")
-    for r in own:
-        print(f"  {r['own_s']:8.3f} s own {r['calls']:>9} calls  {r['function']}  {r['file']}")
-    print()
-    return [
-        {k: r[k] for k in ("function", "file", "cumulative_s", "own_s", "calls")} for r in project
-    ]
-
-
-def _short(file: str) -> str:
-    for prefix in (PROJECT_ROOT + "/.venv/lib/", PROJECT_ROOT + "/"):
-        if file.startswith(prefix):
-            return file[len(prefix) :].split("site-packages/")[-1]
-    return file
+    return hotspots(profiler, top, f"one recompute (site as of {NEW_DAY})")["project_cumulative"]
 
 
 # --- Step 5: clean up ---------------------------------------------------------------------

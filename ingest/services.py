@@ -59,10 +59,10 @@ def create_batch(
     if kind not in Kind.values:
         raise BatchRefused({"kind": f"Unknown kind {kind!r}; one of: {', '.join(Kind.values)}"})
     try:
-        chosen = mappings.get(mapping, kind)
+        mappings.get(mapping, kind)  # refuses an unknown mapping or one for another kind
     except mappings.MappingError as exc:
         raise BatchRefused({"mapping": str(exc)}) from exc
-    _check_columns_option(columns, chosen, kind)
+    _check_columns_option(columns, kind)
     spec = spec_for(kind)
     writable = writable_site_ids(user, Action.INGEST) if user is not None else None
     if spec.operator_only and writable is not None:
@@ -92,7 +92,7 @@ def create_batch(
     return batch
 
 
-def _check_columns_option(columns, chosen, kind) -> None:
+def _check_columns_option(columns, kind) -> None:
     if not columns:
         return
     known = {f.name for f in spec_for(kind).fields}

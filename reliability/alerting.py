@@ -179,13 +179,13 @@ def _rank(finding) -> tuple:
 
 def _record(finding) -> bool:
     """Open the alert, or update the open one; True when a new alert was opened."""
+    still_open = (
+        Alert.objects.select_for_update()
+        .filter(asset_id=finding["asset_id"], metric=finding["metric"])
+        .exclude(status=AlertStatus.CLOSED)
+    )
     with transaction.atomic():
-        current = (
-            Alert.objects.select_for_update()
-            .filter(asset_id=finding["asset_id"], metric=finding["metric"])
-            .exclude(status=AlertStatus.CLOSED)
-            .first()
-        )
+        current = still_open.first()
         if current is None:
             try:
                 with transaction.atomic():
@@ -202,12 +202,7 @@ def _record(finding) -> bool:
                     )
                 return True
             except IntegrityError:  # another evaluation opened it meanwhile: update that one
-                current = (
-                    Alert.objects.select_for_update()
-                    .filter(asset_id=finding["asset_id"], metric=finding["metric"])
-                    .exclude(status=AlertStatus.CLOSED)
-                    .get()
-                )
+                current = still_open.get()
         if ZONE_ORDER[finding["zone"]] > ZONE_ORDER[current.worst_zone]:
             current.worst_zone = finding["zone"]
         current.rate_per_day = finding["rate_per_day"]
