@@ -66,6 +66,9 @@ def demo(args: list[str]) -> None:
     port = args[0] if args else "8000"
     manage("migrate", "--noinput", env=env)
     manage("seed_demo", "--scale", "small", "--if-empty", env=env)
+    # Scores for today and the 8 quarter ends before, so the dashboards have figures and
+    # history (idempotent: one snapshot per site and day; a few seconds).
+    manage("recompute", "--backfill-quarters", "8", env=env)
     print(
         f"\nReliability Portfolio: http://127.0.0.1:{port}/  (admin at /admin/)\n"
         "Demo logins, password 'demo': vp (executive; admin), director, "

@@ -34,8 +34,11 @@ __all__ = [
     "penalty_events",
     "penalty_exposure",
     "quarterly_exposure",
+    "projection_band",
     "revenue_at_risk",
+    "revenue_at_risk_total",
     "scorecard_projection",
+    "scorecards_known_on",
     "sdp_probability",
 ]
 
@@ -649,3 +652,98 @@ def early_warnings(
                 }
             )
     return warnings
+
+
+# --------------------------------------------------------------------------- page helpers
+
+
+def scorecards_known_on(scores: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The scorecards a recompute as of ``as_of`` uses: those of complete quarters only.
+
+    A quarter's scorecard is known once the quarter is over, so the last quarter counted is
+    the one before as_of's, or as_of's own quarter when as_of is its last day (the same
+    rule as ``portfolio.selectors.site_scoring_inputs`` and :func:`quarterly_exposure`).
+    Example: as_of 2026-11-01 → up to 2026Q3; as_of 2026-09-30 → up to 2026Q3.
+
+    Input columns ``year`` and ``quarter`` (others are kept). Returns the rows kept, in
+    input order, index reset. Empty frame → empty frame.
+    """
+    frame = require_columns(scores, ("year", "quarter"), "scores")
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    as_of = _as_date(as_of)
+    last = _date_quarter_index(as_of)
+    if _date_quarter_index(as_of + timedelta(days=1)) == last:
+        last -= 1
+    index = (
+        as_numbers(frame["year"], "scores.year") * 4
+        + as_numbers(frame["quarter"], "scores.quarter")
+        - 1
+    )
+    return frame[index <= last].reset_index(drop=True)
+
+
+def projection_band(projection: dict | None, z: float = 1.0) -> list[dict]:
+    """The projected path of a :func:`scorecard_projection`, quarter by quarter, with a band.
+
+    Unit: score points (0–100). Window: from the last scored quarter (h = 0) to the
+    projection's quarter (h = ``horizon_quarters``), one row per calendar quarter.
+
+    Formula, with x_last = calendar quarters from the first fitted point to the last::
+
+        centre(h) = intercept + slope × (x_last + h)         (h = 0 … horizon)
+        low(h)    = centre(h) − z × σ,   high(h) = centre(h) + z × σ
+
+    σ is the projection's ``sigma`` — the one :func:`sdp_probability` uses — so the band is
+    the spread of the normal model behind the probability: z = 1 (default) covers about
+    68 % of outcomes, z = 1.645 about 90 %. centre(horizon) equals ``projected``; the
+    threshold lies below the band's low edge exactly when P < Φ(−z).
+
+    Returns dicts ``h``, ``year``, ``quarter``, ``label`` ("2027Q3"), ``centre``, ``low``,
+    ``high`` (floats). None projection → []. z < 0 raises ScoringError.
+    """
+    if projection is None:
+        return []
+    spread = _optional_float(z)
+    if spread is None or spread < 0:
+        raise ScoringError(f"z must be a non-negative number, got {z!r}")
+    first_year, first_quarter = projection["fitted"][0][:2]
+    last = _quarter_index(projection["last_year"], projection["last_quarter"])
+    x_last = last - _quarter_index(first_year, first_quarter)
+    half_width = spread * float(projection["sigma"])
+    rows = []
+    for h in range(int(projection["horizon_quarters"]) + 1):
+        centre = projection["intercept"] + projection["slope_per_quarter"] * (x_last + h)
+        year, quarter = _quarter_of(last + h)
+        rows.append(
+            {
+                "h": h,
+                "year": year,
+                "quarter": quarter,
+                "label": _quarter_label(last + h),
+                "centre": float(centre),
+                "low": float(centre - half_width),
+                "high": float(centre + half_width),
+            }
+        )
+    return rows
+
+
+def revenue_at_risk_total(values) -> dict:
+    """Revenue at risk summed over several relationships (e.g. one OEM across sites).
+
+    Unit: currency (Σ annual revenue × probability, each as :func:`revenue_at_risk`).
+
+    Formula: total = Σ known values (exactly rounded sum); a None/NaN value (relationship
+    not yet scored) is left out and counted in ``unknown``, never read as 0.
+
+    Returns ``total`` (float, or None when no value is known), ``known`` and ``unknown``
+    (counts). Empty input → total None, 0 and 0.
+    """
+    numbers = [_optional_float(value) for value in values]
+    known = [number for number in numbers if number is not None]
+    return {
+        "total": math.fsum(known) if known else None,
+        "known": len(known),
+        "unknown": len(numbers) - len(known),
+    }

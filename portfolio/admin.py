@@ -3,8 +3,10 @@ from django.contrib import admin
 from portfolio.access import Action
 from portfolio.admin_scoping import ScopedAdmin
 
+from .forms import STANDARD_GROUPS
 from .models import (
     AuditEntry,
+    CapitalProposal,
     Escalation,
     EscalationRule,
     Line,
@@ -90,39 +92,26 @@ class ReliabilityStandardAdmin(ScopedAdmin):
     readonly_fields = STANDARD_READONLY
     fieldsets = [
         (None, {"fields": ("portfolio", *STANDARD_READONLY)}),
-        (
-            "Minimums",
-            {
-                "fields": (
-                    "min_cm_coverage_tier1",
-                    "cm_freshness_hours",
-                    "min_changeover_utilization",
-                    "max_alert_response_median_hours",
-                    "max_alert_response_p90_hours",
-                    "min_jit_failures_documented",
-                    "target_penalty_events_2q",
-                    "tolerated_penalty_events_2q",
-                    "gap_closure_days",
-                )
-            },
-        ),
-        ("Exposure", {"fields": ("expected_reduction", "emergency_premium_factor")}),
-        (
-            "Maturity weights",
-            {
-                "fields": (
-                    "weight_cm_coverage",
-                    "weight_changeover",
-                    "weight_mtbf_trend",
-                    "weight_penalty_frequency",
-                )
-            },
-        ),
+        *[(title, {"fields": names}) for title, names in STANDARD_GROUPS],
     ]
 
     def save_model(self, request, obj, form, change):
         if form.has_changed():
             standard_stamp_change(standard=obj, user=request.user)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CapitalProposal)
+class CapitalProposalAdmin(ScopedAdmin):
+    portfolio_write_action = Action.CAPITAL_PLAN
+    list_display = ("site", "amount", "description", "updated_at", "updated_by")
+    list_filter = ("site__portfolio",)
+    search_fields = ("site__code", "site__name", "description")
+    list_select_related = ("site", "updated_by")
+    readonly_fields = ("updated_at", "updated_by")
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
 

@@ -30,6 +30,16 @@ def site_id_of(obj) -> int | None:
     return getattr(obj, f"{last}_id", None)
 
 
+def portfolio_id_of(obj) -> int | None:
+    """The portfolio of a portfolio-level row (the standard) or of a site's row (its plan)."""
+    if hasattr(obj, "portfolio_id"):
+        return obj.portfolio_id
+    from portfolio.models import Site
+
+    site_id = site_id_of(obj)
+    return Site.objects.filter(pk=site_id).values_list("portfolio_id", flat=True).first()
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """An admin that shows and writes only within the user's scope.
 
@@ -56,7 +66,7 @@ class ScopedAdmin(admin.ModelAdmin):
             return True
         if self.portfolio_write_action is not None:
             return obj is None or can_write_portfolio(
-                user, obj.portfolio_id, self.portfolio_write_action
+                user, portfolio_id_of(obj), self.portfolio_write_action
             )
         if self.write_action is not None:
             return obj is None or can_write_site(user, site_id_of(obj), self.write_action)
@@ -78,13 +88,13 @@ class ScopedAdmin(admin.ModelAdmin):
                 check_portfolio_write(
                     request.user,
                     action=self.portfolio_write_action,
-                    portfolio_id=obj.portfolio_id,
+                    portfolio_id=portfolio_id_of(obj),
                 )
                 if previous is not None:
                     check_portfolio_write(
                         request.user,
                         action=self.portfolio_write_action,
-                        portfolio_id=previous.portfolio_id,
+                        portfolio_id=portfolio_id_of(previous),
                     )
             else:
                 check_site_write(

@@ -25,11 +25,11 @@ IGNORED_FIELDS = {"updated_at", "created_at"}
 
 
 def audited_models():
-    """The models whose changes are logged. Capital plans join when they exist."""
-    from portfolio.models import Membership, ReliabilityStandard
+    """The models whose changes are logged."""
+    from portfolio.models import CapitalProposal, Membership, ReliabilityStandard
     from reliability.models import PreventedFailure
 
-    return [ReliabilityStandard, Membership, PreventedFailure]
+    return [ReliabilityStandard, Membership, PreventedFailure, CapitalProposal]
 
 
 @contextmanager

@@ -229,8 +229,9 @@ def changeover_sentence(
     Below ``minimum`` (compared on the raw fractions, not the rounded display):
     ``("Site B", 0.68, 0.80)`` → "Site B is accumulating deferred maintenance (changeover
     utilization 68 %) that will surface as mid-production failures within 2 cycles."
-    At or above: "Site B is keeping up with planned maintenance in its changeover windows
-    (changeover utilization 85 %, standard 80 %)."
+    At or above: "Site B is keeping up with planned maintenance in its changeover windows:
+    changeover utilization 85 % against a standard of 80 %." (so a window in brackets
+    can follow without doubled brackets).
     ``minimum`` None → a neutral sentence with the figure only; ``utilization`` None → None.
     """
     if not _known(utilization):
@@ -247,8 +248,8 @@ def changeover_sentence(
         )
         return _with_window(text, window)
     return _with_window(
-        f"{site} is keeping up with planned maintenance in its changeover windows "
-        f"(changeover utilization {shown}, standard {format_percent(minimum)})",
+        f"{site} is keeping up with planned maintenance in its changeover windows: "
+        f"changeover utilization {shown} against a standard of {format_percent(minimum)}",
         window,
     )
 
@@ -277,9 +278,14 @@ def revenue_at_risk_sentence(
     )
 
 
-def _revenue_at_risk_total_sentence(
+def revenue_at_risk_total_sentence(
     site: str, value: Any, window: str | None, currency: str
 ) -> str | None:
+    """Probability-weighted preferred-supplier revenue at risk of a site or portfolio.
+
+    ``("Site C", 4_200_000, None, "USD")`` → "Site C has $4.2M of probability-weighted
+    preferred-supplier revenue at risk of SDP review." ``None`` → None.
+    """
     if not _known(value):
         return None
     return _with_window(
@@ -528,7 +534,7 @@ def _sentence(
             return revenue_at_risk_sentence(
                 customer, revenue, probability, window, currency=currency
             )
-        return _revenue_at_risk_total_sentence(site, value, window, currency)
+        return revenue_at_risk_total_sentence(site, value, window, currency)
     if metric == "maturity_composite":
         return maturity_sentence(site, value, figures.get("risk_tier"), window)
     if metric == "cm_coverage":

@@ -345,6 +345,41 @@ class SiteScoreSnapshot(models.Model):
         return f"{self.site} as of {self.as_of}"
 
 
+class CapitalProposal(models.Model):
+    """A site's proposed condition-monitoring investment: one line of the capital plan.
+
+    The capital priority table ranks sites by the exposure this money is expected to avoid
+    (portfolio.scoring.finance.capital_priority); directors edit it (Action.CAPITAL_PLAN).
+    """
+
+    site_lookup = "site"
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="capital_proposal")
+    amount = models.DecimalField(**MONEY, help_text="Proposed investment, portfolio currency.")
+    description = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = SiteScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["site"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="capital_proposal_amount_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.site}: {self.amount}"
+
+
 class AuditAction(models.TextChoices):
     CREATE = "create", "Created"
     UPDATE = "update", "Updated"

@@ -93,6 +93,7 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
         ProductionRecord,
         WorkOrder,
     )
+    from reliability.selectors import failure_frame, work_order_frame
 
     site = Site.objects.select_related("portfolio").get(pk=site_id)
     standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=site.portfolio)
@@ -113,50 +114,8 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
         },
     )
     assets["replacement_value"] = assets["replacement_value"].astype(float)
-    failures = _utc(
-        _frame(
-            FailureEvent.objects.filter(
-                asset__site=site, started_at__lt=window_end, started_at__gte=since
-            ),
-            {
-                "failure_id": "pk",
-                "asset_id": "asset_id",
-                "started_at": "started_at",
-                "ended_at": "ended_at",
-                "failure_mode_id": "failure_mode_id",
-                "detectable": "failure_mode__detectable_by_condition_monitoring",
-                "work_order_id": "work_order_id",
-            },
-        ),
-        "started_at",
-        "ended_at",
-    )
-    # Future ends are not yet known on as_of: the failure was still under way.
-    failures.loc[failures["ended_at"] >= window_end, "ended_at"] = pd.NaT
-    work_orders = _utc(
-        _frame(
-            WorkOrder.objects.filter(site=site, opened_at__lt=window_end, opened_at__gte=since),
-            {
-                "work_order_id": "pk",
-                "asset_id": "asset_id",
-                "kind": "kind",
-                "opened_at": "opened_at",
-                "started_at": "started_at",
-                "completed_at": "completed_at",
-                "downtime_minutes": "downtime_minutes",
-                "parts_cost": "parts_cost",
-                "labour_cost": "labour_cost",
-                "changeover_window_id": "changeover_window_id",
-            },
-        ),
-        "opened_at",
-        "started_at",
-        "completed_at",
-    )
-    for column in ("started_at", "completed_at"):
-        work_orders.loc[work_orders[column] >= window_end, column] = pd.NaT
-    for column in ("parts_cost", "labour_cost"):
-        work_orders[column] = work_orders[column].astype(float)
+    failures = failure_frame(FailureEvent.objects.filter(asset__site=site), since, window_end)
+    work_orders = work_order_frame(WorkOrder.objects.filter(site=site), since, window_end)
     windows = _utc(
         _frame(
             ChangeoverWindow.objects.filter(
@@ -376,14 +335,72 @@ def snapshot_figures(snapshot) -> dict:
 
 
 def portfolio_figures(portfolio, as_of: dt.date | None = None) -> dict:
-    """The portfolio's roll-up of its sites' latest snapshots (see scoring/portfolio.py)."""
+    """The portfolio's roll-up of its sites' latest snapshots (see scoring/portfolio.py):
+    the headline figures of the portfolio page and of the API's ``figures`` action."""
     from portfolio.models import ReliabilityStandard
     from portfolio.scoring.portfolio import aggregate
 
     standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=portfolio)
     site_ids = portfolio.sites.values_list("pk", flat=True)
-    sites = [snapshot_figures(s) for s in latest_snapshots(site_ids, as_of)]
-    return aggregate(sites, standard_values(standard))
+    return aggregate(snapshot_rows(site_ids, as_of), standard_values(standard))
+
+
+SNAPSHOT_FIELDS = (
+    "site_id",
+    "as_of",
+    "cm_coverage_score",
+    "changeover_score",
+    "mtbf_trend_score",
+    "penalty_frequency_score",
+    "maturity_composite",
+    "risk_tier",
+    "penalty_exposure",
+    "addressable_exposure",
+    "emergency_premium",
+    "production_value_at_risk",
+    "revenue_at_risk",
+    "maintenance_cost_pct_revenue",
+    "oee",
+)
+# The parts of ``details`` the portfolio page uses; the rest stays in the database.
+_DETAIL_KEYS = (
+    "windows",
+    "production_sums",
+    "maintenance_cost",
+    "maturity",
+    "revenue_at_risk",
+    "early_warnings",
+    "addressable_exposure",
+)
+
+
+def snapshot_rows(site_ids, as_of: dt.date | None, keys=_DETAIL_KEYS) -> list[dict]:
+    """Each site's newest snapshot on or before ``as_of``, as the dicts the portfolio
+    roll-up takes, with only ``keys`` of ``details``. One query.
+
+    The newest snapshot per site is picked first (on the (site, as_of) key) and the JSON
+    keys are read from those rows only: ``details`` is large and compressed, and reading
+    keys out of every snapshot of the history before DISTINCT ON made the portfolio page
+    ~75× slower with a year of nightly snapshots (docs/performance.md)."""
+    from django.db.models import Subquery
+
+    from portfolio.models import SiteScoreSnapshot
+
+    detail_lookups = {f"details__{key}": key for key in keys}
+    newest = SiteScoreSnapshot.objects.filter(site_id__in=list(site_ids))
+    if as_of is not None:
+        newest = newest.filter(as_of__lte=as_of)
+    newest = newest.order_by("site_id", "-as_of").distinct("site_id").values("pk")
+    rows = (
+        SiteScoreSnapshot.objects.filter(pk__in=Subquery(newest))
+        .order_by("site_id")
+        .values(*SNAPSHOT_FIELDS, *detail_lookups)
+    )
+    out = []
+    for row in rows:
+        details = {key: row.pop(lookup) for lookup, key in detail_lookups.items()}
+        out.append({**row, "details": details})
+    return out
 
 
 def exposure_contributions(site_id: int, as_of: dt.date) -> list[dict]:
@@ -498,7 +515,7 @@ def snapshot_translation(snapshot) -> list[dict]:
         "sdp_probability": top.get("probability"),
     }
     windows = {
-        metric: _window_text(details["windows"].get(name))
+        metric: _window_text(details.get("windows", {}).get(name))
         for metric, name in {
             "penalty_exposure": "penalty_exposure",
             "addressable_exposure": "penalty_exposure",
@@ -523,3 +540,75 @@ def snapshot_translation(snapshot) -> list[dict]:
 
 def _window_text(window: dict | None) -> str | None:
     return (window or {}).get("label")
+
+
+# --- Reliability standard and translation pages ----------------------------------------------
+
+
+def standard_for_viewer(user, code: str):
+    """``(portfolio, standard)`` of the portfolio ``code`` if ``user`` may see its standard,
+    else None.
+
+    Seen by whoever sees the portfolio as a whole (its directors, executives) and by people
+    at its sites, who are measured against it: the rule of ``StandardQuerySet.visible_to``,
+    asked of the portfolio, so that a portfolio without a standard gets one with the SPEC §4
+    defaults only for a viewer who may see it. ``portfolio.sees_whole`` tells whether
+    ``user`` also sees the portfolio's own page. Two queries (three when creating).
+    """
+    from django.db.models import Exists, OuterRef
+
+    from portfolio.models import Portfolio, ReliabilityStandard
+
+    whole = Portfolio.objects.visible_to(user).filter(pk=OuterRef("pk"))
+    at_a_site = Site.objects.visible_to(user).filter(portfolio_id=OuterRef("pk"))
+    portfolio = (
+        Portfolio.objects.filter(code=code)
+        .annotate(sees_whole=Exists(whole), sees_a_site=Exists(at_a_site))
+        .filter(Q(sees_whole=True) | Q(sees_a_site=True))
+        .first()
+    )
+    if portfolio is None:
+        return None
+    standard, _ = ReliabilityStandard.objects.select_related("updated_by").get_or_create(
+        portfolio=portfolio
+    )
+    return portfolio, standard
+
+
+def standard_history(standard):
+    """The audit entries of ``standard`` (every saved change, with its fields' before and
+    after), newest first; ``actor_name`` survives the user, so no join is needed."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from portfolio.models import AuditEntry
+
+    content_type = ContentType.objects.get_for_model(type(standard), for_concrete_model=True)
+    return AuditEntry.objects.filter(
+        content_type=content_type, object_id=str(standard.pk)
+    ).order_by("-at", "-id")
+
+
+def portfolio_translation(portfolio, as_of: dt.date | None = None) -> list[dict]:
+    """Each site of ``portfolio`` (by name) with its latest snapshot on or before ``as_of``
+    (the latest at all when None) and that snapshot's executive sentences, as
+    ``{"site", "snapshot", "rows"}``; a site without scores has ``snapshot`` None and no
+    rows. Three queries whatever the number of sites: the standard, the sites, the
+    snapshots (with the site, portfolio and standard that ``snapshot_translation`` reads).
+    """
+    from portfolio.models import ReliabilityStandard
+
+    # snapshot_translation compares figures with the standard's floors: it must exist.
+    ReliabilityStandard.objects.get_or_create(portfolio=portfolio)
+    sites = list(Site.objects.filter(portfolio=portfolio).order_by("name", "pk"))
+    snapshots = {
+        snapshot.site_id: snapshot
+        for snapshot in latest_snapshots([site.pk for site in sites], as_of).select_related(
+            "site__portfolio__standard"
+        )
+    }
+    out = []
+    for site in sites:
+        snapshot = snapshots.get(site.pk)
+        rows = snapshot_translation(snapshot) if snapshot is not None else []
+        out.append({"site": site, "snapshot": snapshot, "rows": rows})
+    return out

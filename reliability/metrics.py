@@ -290,6 +290,28 @@ def mttr(work_orders: pd.DataFrame, window_start, window_end) -> dict:
 
     Returns {"hours": float or None when no order counts, "count": int}.
     """
+    durations = _repair_hours(work_orders, window_start, window_end)
+    count = int(len(durations))
+    return {"hours": float(durations.mean()) if count else None, "count": count}
+
+
+def mttr_by_asset(work_orders: pd.DataFrame, window_start, window_end) -> pd.DataFrame:
+    """:func:`mttr` per asset: the same orders counted, grouped by ``asset_id``.
+
+    Returns index ``asset_id``, columns hours (float) and count (int); assets with no
+    counted order have no row. Example: asset 1 repaired in 2 h and 4 h → hours 3.0,
+    count 2.
+    """
+    frame = _frame(work_orders, ("asset_id",), "work_orders")
+    durations = _repair_hours(frame, window_start, window_end)
+    grouped = durations.groupby(frame.loc[durations.index, "asset_id"])
+    return pd.DataFrame({"hours": grouped.mean(), "count": grouped.size().astype(int)}).rename_axis(
+        "asset_id"
+    )
+
+
+def _repair_hours(work_orders: pd.DataFrame, window_start, window_end) -> pd.Series:
+    """Repair durations (hours) of the orders :func:`mttr` counts, on the frame's index."""
     start, end = _window(window_start, window_end)
     frame = _frame(work_orders, ("kind", "started_at", "completed_at"), "work_orders")
     began, completed = _utc_column(frame["started_at"]), _utc_column(frame["completed_at"])
@@ -302,9 +324,7 @@ def mttr(work_orders: pd.DataFrame, window_start, window_end) -> dict:
         & (completed < end)
         & (completed >= began)
     )
-    durations = (completed[mask] - began[mask]) / _HOUR
-    count = int(mask.sum())
-    return {"hours": float(durations.mean()) if count else None, "count": count}
+    return ((completed[mask] - began[mask]) / _HOUR).astype(float)
 
 
 # --------------------------------------------------------------------------------------
@@ -651,3 +671,30 @@ def alert_confirmation(alerts: pd.DataFrame, window_start, window_end) -> dict:
     confirmed = int((closed["resolution"] == "confirmed_fault").sum())
     count = int(len(closed))
     return {"rate": confirmed / count if count else None, "confirmed": confirmed, "closed": count}
+
+
+# --------------------------------------------------------------------------------------
+# per-quarter counts (the asset page's MTBF trend)
+# --------------------------------------------------------------------------------------
+
+
+def failures_per_quarter(failures: pd.DataFrame, quarter_labels) -> list[int]:
+    """Distinct failure events starting in each calendar quarter, in the labels' order.
+
+    ``quarter_labels`` as ``statistics.mtbf_trend`` gives them ("2025Q3": [2025-07-01,
+    2025-10-01) UTC, half-open); ``failures`` columns asset_id, started_at (all rows are
+    counted: filter to one asset first). Counting follows ``failure_events`` (several rows
+    with one start are one event), so a quarter with 0 is exactly a quarter whose
+    ``mtbf`` is censored, i.e. a lower bound. Raises ValueError for a malformed label.
+    """
+    starts = []
+    for label in quarter_labels:
+        year, _, quarter = str(label).partition("Q")
+        if not (year.isdigit() and quarter in {"1", "2", "3", "4"}):
+            raise ValueError(f"quarter label {label!r} is not like '2025Q3'")
+        starts.append(pd.Timestamp(year=int(year), month=3 * int(quarter) - 2, day=1, tz="UTC"))
+    if not starts:
+        return []
+    ends = [start + pd.DateOffset(months=3) for start in starts]
+    events = failure_events(failures, min(starts), max(ends))["started_at"]
+    return [int(((events >= a) & (events < b)).sum()) for a, b in zip(starts, ends, strict=True)]

@@ -1,14 +1,18 @@
 """Read-side queries over readings and alerts, scoped by ``visible_to``."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery, Window
 
-from reliability import condition
+from reliability import condition, metrics, statistics
 from reliability.models import (
     Alert,
+    Asset,
     FailureEvent,
+    Metric,
     Reading,
     ReadingDaily,
     ReadingHourly,
@@ -92,12 +96,19 @@ def recurring_failure_recommendations(user, since=None) -> list[dict]:
     """Recurring failures at the sites ``user`` sees whose alert onset falls consistently
     at week k of the asset's PM interval, with the proposed shorter interval and the
     cycles that show it (``condition.recurring_patterns``, SPEC §3 last row)."""
+    return _recurring_recommendations(FailureEvent.objects.visible_to(user), since)
+
+
+def _recurring_recommendations(failure_events, since=None) -> list[dict]:
+    """``condition.recurring_patterns`` over the failures of ``failure_events`` (a queryset
+    already scoped to what the caller may see) and those assets' alerts and PM work orders
+    since ``since`` (default: the last 3 years), each named by site, asset and mode."""
     since = since or (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=3 * 365)).to_pydatetime()
     failures = pd.DataFrame(
         list(
-            FailureEvent.objects.visible_to(user)
-            .filter(started_at__gte=since, failure_mode__isnull=False)
-            .values_list("asset_id", "failure_mode_id", "started_at")
+            failure_events.filter(started_at__gte=since, failure_mode__isnull=False).values_list(
+                "asset_id", "failure_mode_id", "started_at"
+            )
         ),
         columns=["asset_id", "failure_mode_id", "started_at"],
     )
@@ -145,3 +156,238 @@ def recurring_failure_recommendations(user, since=None) -> list[dict]:
             failure_mode=modes.get(pattern["failure_mode_id"]),
         )
     return patterns
+
+
+# --- The asset page ---------------------------------------------------------------------
+# One asset's history for ``reliability.views.asset``: each list is its latest rows with the
+# total count (a window function, so one query a list), and the inputs of the reliability
+# figures in the shape ``portfolio.selectors.site_scoring_inputs`` gives the site recompute.
+
+
+def visible_assets(user):
+    """The assets ``user`` may see, with site, portfolio and line for the page header."""
+    return Asset.objects.visible_to(user).select_related("site__portfolio", "line")
+
+
+def asset_sensors(asset_id: int) -> list[dict]:
+    """The asset's active sensors (id, code, metric) with ``last_day``: the UTC day of the
+    latest daily roll-up, i.e. of the sensor's latest reading (None without readings). One
+    backward probe of the roll-up key per sensor, never the readings table."""
+    latest = ReadingDaily.objects.filter(sensor=OuterRef("pk")).order_by("-bucket")
+    sensors = (
+        Sensor.objects.filter(asset_id=asset_id, is_active=True)
+        .annotate(last_bucket=Subquery(latest.values("bucket")[:1]))
+        .values("id", "code", "metric", "last_bucket")
+    )
+    order = list(Metric.values)  # vibration first: the metric the zones judge
+    sensors = sorted(sensors, key=lambda row: (order.index(row["metric"]), row["code"]))
+    return [
+        {
+            **row,
+            "last_day": row["last_bucket"].astimezone(dt.UTC).date()
+            if row["last_bucket"]
+            else None,
+        }
+        for row in sensors
+    ]
+
+
+def _latest(queryset, limit: int, *fields, **expressions) -> dict:
+    """{"rows": the first ``limit`` rows as dicts, "count": all rows}, in one query."""
+    rows = list(
+        queryset.annotate(total=Window(Count("pk")), **expressions).values(
+            *fields, *expressions, "total"
+        )[:limit]
+    )
+    return {"rows": rows, "count": rows[0]["total"] if rows else 0}
+
+
+def asset_alerts(asset_id: int, limit: int = 20) -> dict:
+    """The asset's latest ``limit`` alerts, newest detection first, and how many it has."""
+    return _latest(
+        Alert.objects.filter(asset_id=asset_id).order_by("-detected_at", "-pk"),
+        limit,
+        "id",
+        "metric",
+        "rule",
+        "first_zone",
+        "worst_zone",
+        "status",
+        "detected_at",
+        "acknowledged_at",
+        "closed_at",
+    )
+
+
+def asset_alerts_between(asset_id: int, start, end) -> list[dict]:
+    """The asset's alerts detected in [start, end), oldest first: the chart's markers."""
+    return list(
+        Alert.objects.filter(asset_id=asset_id, detected_at__gte=start, detected_at__lt=end)
+        .order_by("detected_at", "pk")
+        .values("id", "metric", "sensor_id", "rule", "worst_zone", "status", "detected_at")
+    )
+
+
+def asset_work_orders(asset_id: int, limit: int = 20) -> dict:
+    """The asset's latest ``limit`` work orders, newest opened first, with ``cost`` = parts +
+    labour (currency of the portfolio), and how many it has."""
+    return _latest(
+        WorkOrder.objects.filter(asset_id=asset_id).order_by("-opened_at", "-pk"),
+        limit,
+        "id",
+        "external_id",
+        "kind",
+        "opened_at",
+        "started_at",
+        "completed_at",
+        "downtime_minutes",
+        cost=F("parts_cost") + F("labour_cost"),
+    )
+
+
+def asset_failures(asset_id: int, limit: int = 20) -> dict:
+    """The asset's latest ``limit`` failure events, newest first, with ``duration``
+    (ended − started, None while still down), the failure mode's name and the work order's
+    number, and how many it has. ``duration_hours`` is the duration in hours."""
+    found = _latest(
+        FailureEvent.objects.filter(asset_id=asset_id).order_by("-started_at", "-pk"),
+        limit,
+        "id",
+        "started_at",
+        "ended_at",
+        "production_lost_units",
+        "work_order_id",
+        mode=F("failure_mode__name"),
+        work_order_number=F("work_order__external_id"),
+        duration=ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField()),
+    )
+    for row in found["rows"]:
+        duration = row["duration"]
+        row["duration_hours"] = None if duration is None else duration.total_seconds() / 3600
+    return found
+
+
+@dataclass
+class AssetReliabilityInputs:
+    """One asset's failures and work orders as of a day, shaped like ``SiteInputs``'."""
+
+    as_of: dt.date
+    window_end: pd.Timestamp  # the end of as_of (UTC): every window ends here
+    failures: pd.DataFrame
+    work_orders: pd.DataFrame
+
+
+def asset_reliability_inputs(asset_id: int, as_of: dt.date) -> AssetReliabilityInputs:
+    """The failures and work orders of one asset read as the site recompute reads its site's
+    (``portfolio.selectors.site_scoring_inputs``: same columns, same history, ends after
+    ``as_of`` not yet known), so ``metrics.mtbf``/``mttr`` and ``statistics.mtbf_trend`` give
+    this asset the same numbers as the site's figures. Two queries."""
+    from portfolio.selectors import HISTORY_DAYS
+
+    window_end = pd.Timestamp(as_of + dt.timedelta(days=1), tz="UTC")
+    since = window_end - pd.Timedelta(days=HISTORY_DAYS)
+    failures = failure_frame(FailureEvent.objects.filter(asset_id=asset_id), since, window_end)
+    work_orders = work_order_frame(WorkOrder.objects.filter(asset_id=asset_id), since, window_end)
+    return AssetReliabilityInputs(as_of, window_end, failures, work_orders)
+
+
+def failure_frame(failures, since, window_end) -> pd.DataFrame:
+    """Failure events of ``failures`` (a queryset) started in [since, window_end), as the
+    scoring functions take them; an end after ``window_end`` is not yet known (NaT)."""
+    frame = _values_frame(
+        failures.filter(started_at__lt=window_end, started_at__gte=since),
+        {
+            "failure_id": "pk",
+            "asset_id": "asset_id",
+            "started_at": "started_at",
+            "ended_at": "ended_at",
+            "failure_mode_id": "failure_mode_id",
+            "detectable": "failure_mode__detectable_by_condition_monitoring",
+            "work_order_id": "work_order_id",
+        },
+        dates=("started_at", "ended_at"),
+    )
+    frame.loc[frame["ended_at"] >= window_end, "ended_at"] = pd.NaT
+    return frame
+
+
+def work_order_frame(work_orders, since, window_end) -> pd.DataFrame:
+    """Work orders of ``work_orders`` (a queryset) opened in [since, window_end), as the
+    scoring functions take them: starts and completions after ``window_end`` are not yet
+    known (NaT), costs are floats."""
+    frame = _values_frame(
+        work_orders.filter(opened_at__lt=window_end, opened_at__gte=since),
+        {
+            "work_order_id": "pk",
+            "asset_id": "asset_id",
+            "kind": "kind",
+            "opened_at": "opened_at",
+            "started_at": "started_at",
+            "completed_at": "completed_at",
+            "downtime_minutes": "downtime_minutes",
+            "parts_cost": "parts_cost",
+            "labour_cost": "labour_cost",
+            "changeover_window_id": "changeover_window_id",
+        },
+        dates=("opened_at", "started_at", "completed_at"),
+    )
+    for column in ("started_at", "completed_at"):
+        frame.loc[frame[column] >= window_end, column] = pd.NaT
+    for column in ("parts_cost", "labour_cost"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def _values_frame(queryset, columns: dict[str, str], dates=()) -> pd.DataFrame:
+    """A values() query as a DataFrame with our column names, ``dates`` as UTC."""
+    frame = pd.DataFrame(list(queryset.values_list(*columns.values())), columns=list(columns))
+    for column in dates:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def asset_recurring_failure_recommendations(user, asset_id: int, since=None) -> list[dict]:
+    """``recurring_failure_recommendations`` for one asset: the same rows filtered to it,
+    read from that asset's failures, alerts and PMs only."""
+    failures = FailureEvent.objects.visible_to(user).filter(asset_id=asset_id)
+    return _recurring_recommendations(failures, since)
+
+
+def asset_reliability_figures(asset_id: int, as_of: dt.date) -> dict:
+    """MTBF and MTTR over the trailing 12 months to the end of ``as_of`` and the MTBF trend
+    over the 4 complete quarters before it, from the functions and inputs the site
+    recompute uses (portfolio/scoring/site.py), so the numbers agree with the site's."""
+    return _asset_reliability_figures(asset_id, asset_reliability_inputs(asset_id, as_of))
+
+
+def _asset_reliability_figures(asset_id: int, inputs) -> dict:
+    as_of = inputs.as_of
+    year_start = inputs.window_end - pd.Timedelta(days=365)
+    mtbf = metrics.mtbf(inputs.failures, [asset_id], year_start, inputs.window_end).iloc[0]
+    repair = metrics.mttr(inputs.work_orders, year_start, inputs.window_end)
+    trend = statistics.mtbf_trend(inputs.failures, [asset_id], as_of, quarters=4).iloc[0]
+    per_quarter = metrics.failures_per_quarter(inputs.failures, trend["quarter_labels"])
+    labels = trend["quarter_labels"]
+    trend_window = f"4 quarters {labels[0]}–{labels[-1]} (complete quarters to {as_of})"
+    return {
+        "window": f"trailing 12 months to {as_of}",
+        "mtbf": {
+            "hours": float(mtbf["mtbf_hours"]),
+            "censored": bool(mtbf["censored"]),
+            "failures": int(mtbf["failures"]),
+            "operating_hours": float(mtbf["operating_hours"]),
+            "downtime_hours": float(mtbf["downtime_hours"]),
+        },
+        "mttr": repair,
+        "trend": {
+            "window": trend_window,
+            "pct_per_quarter": trend["pct_per_quarter"],
+            "slope_hours_per_quarter": float(trend["slope_hours_per_quarter"]),
+            "direction": trend["direction"],
+            "crow_amsaa_beta": trend["crow_amsaa_beta"],
+            "censored_quarters": int(trend["censored_quarters"]),
+            "quarter_labels": list(labels),
+            "quarters": [float(q) for q in trend["quarters"]],
+            "failures_per_quarter": list(per_quarter),
+        },
+    }

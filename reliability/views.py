@@ -1,16 +1,30 @@
-"""Alert pages: the list of alerts at your sites and one alert with its protocol actions."""
+"""Alert pages: the list of alerts at your sites and one alert with its protocol actions;
+the asset page: one asset's readings, alerts, work and reliability figures."""
+
+import datetime as dt
+import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from portfolio.access import Action, can_write_site
-from reliability import services
+from reliability import charts, condition, selectors, services
 from reliability.api.filters import AlertFilter
-from reliability.models import Alert, AlertResolution, WorkOrder
+from reliability.models import (
+    Alert,
+    AlertResolution,
+    AlertStatus,
+    Metric,
+    WorkOrder,
+    WorkOrderKind,
+)
 
 PAGE_SIZE = 50
 
@@ -88,4 +102,164 @@ def patterns(request):
         request,
         "reliability/patterns.html",
         {"patterns": recurring_failure_recommendations(request.user)},
+    )
+
+
+# --- The asset page ---------------------------------------------------------------------
+
+WINDOWS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+DEFAULT_WINDOW = "30d"
+MAX_WINDOW_DAYS = 365  # beyond a year the daily roll-ups thin out to a blur
+LATEST = 20
+WINDOW_PATTERN = re.compile(r"^(\d{1,3})d$")
+# Dates pandas and the database handle without overflow, with room for any real history.
+EARLIEST_END, LATEST_END = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
+
+
+def asset_window(params, default_end: dt.date) -> tuple[int, dt.date, list[str]]:
+    """The chart window of the query string: (days, end day, problems).
+
+    ``window`` is "<N>d", 1 ≤ N ≤ 365 (the form offers 7d, 30d, 90d, 365d; default 30d);
+    ``end`` an ISO date (default ``default_end``). The window is the N UTC days ending with
+    the end day, [end + 1 day − N days, end + 1 day). A bad value is named in ``problems``
+    and replaced by its default, so a mistyped link still shows a page.
+    """
+    problems = []
+    raw_window = (params.get("window") or DEFAULT_WINDOW).strip()
+    match = WINDOW_PATTERN.match(raw_window)
+    days = int(match.group(1)) if match else 0
+    if not 1 <= days <= MAX_WINDOW_DAYS:
+        problems.append(
+            f"Window {raw_window!r} is not a number of days from 1d to {MAX_WINDOW_DAYS}d "
+            f"(e.g. 7d, 30d, 90d, 365d): showing {DEFAULT_WINDOW}."
+        )
+        days = WINDOWS[DEFAULT_WINDOW]
+    raw_end = (params.get("end") or "").strip()
+    end = default_end
+    if raw_end:
+        try:
+            end = dt.date.fromisoformat(raw_end)
+        except ValueError:
+            end = None
+        if end is None or not EARLIEST_END <= end <= LATEST_END:
+            problems.append(
+                f"End {raw_end!r} is not a date like 2026-10-31 between {EARLIEST_END.year} "
+                f"and {LATEST_END.year}: showing {default_end}."
+            )
+            end = default_end
+    return days, end, problems
+
+
+@require_safe
+@login_required
+def asset(request, pk):
+    """One asset: its readings over a window of up to a year (downsampled, with zones,
+    thresholds and alert markers), alerts, work orders, failure events, MTBF/MTTR and their
+    trend, and the recurring-failure recommendation if any."""
+    found = get_object_or_404(selectors.visible_assets(request.user), pk=pk)
+    sensors = selectors.asset_sensors(found.pk)
+    latest = max((s["last_day"] for s in sensors if s["last_day"]), default=None)
+    days, end_day, problems = asset_window(request.GET, latest or timezone.now().date())
+    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), dt.UTC)
+    start = end - dt.timedelta(days=days)
+    window_label = f"{days} days to {end_day} (UTC)"
+    markers = selectors.asset_alerts_between(found.pk, start, end)
+    points = charts.points_per_chart(len(sensors))
+    readings = [
+        _readings_chart(
+            request.user,
+            found,
+            sensor,
+            window=(start, end, window_label),
+            points=points,
+            markers=markers,
+        )
+        for sensor in sensors
+    ]
+    figures = selectors.asset_reliability_figures(found.pk, end_day)
+    figures["trend"]["chart"] = charts.mtbf_trend_chart(
+        "mtbf-trend",
+        trend=figures["trend"],
+        failures=figures["trend"]["failures_per_quarter"],
+        window_label=figures["trend"]["window"],
+    )
+    alerts_link = (
+        reverse("reliability:alerts")
+        + "?"
+        + urlencode({"site": found.site.code, "asset": found.code, "open": ""})
+    )
+    return render(
+        request,
+        "reliability/asset.html",
+        {
+            "asset": found,
+            "currency": found.site.portfolio.currency,
+            "window": f"{days}d",
+            "windows": sorted({*WINDOWS, f"{days}d"}, key=lambda w: int(w[:-1])),
+            "end": end_day,
+            "window_label": window_label,
+            "problems": problems,
+            "sensors": sensors,
+            "readings": readings,
+            "alerts": selectors.asset_alerts(found.pk, LATEST),
+            "alerts_link": alerts_link,
+            "work_orders": selectors.asset_work_orders(found.pk, LATEST),
+            "failures": selectors.asset_failures(found.pk, LATEST),
+            "reliability": figures,
+            "patterns": selectors.asset_recurring_failure_recommendations(request.user, found.pk),
+            "metrics": dict(Metric.choices),
+            "statuses": dict(AlertStatus.choices),
+            "kinds": dict(WorkOrderKind.choices),
+            "severities": condition.SEVERITY_BY_ZONE,
+        },
+    )
+
+
+def _limits(found, metric) -> tuple[tuple | None, tuple | None, str]:
+    """(zones, thresholds, note) of one metric of the asset, as the alerts judge it
+    (reliability.alerting.assess: ISO zones with the asset's overrides for vibration, the
+    class's warning/alarm for temperature and current)."""
+    if metric == Metric.VIBRATION_VELOCITY_RMS:
+        overrides = (found.zone_ab_override, found.zone_bc_override, found.zone_cd_override)
+        try:
+            zones = condition.zone_boundaries(
+                found.machine_group or None, found.foundation or "", overrides
+            )
+        except ValueError as exc:
+            return None, None, f"zones not drawn: {exc}"
+        return zones, None, ""
+    try:
+        return None, condition.class_thresholds(found.asset_class, metric), ""
+    except KeyError:
+        return None, None, ""
+
+
+def _readings_chart(user, found, sensor, *, window, points, markers) -> dict:
+    """One sensor's chart over ``window`` (start, end, label): its series downsampled to
+    ``points``, its limits, and markers for the alerts of its metric."""
+    start, end, window_label = window
+    series = selectors.reading_series(user, sensor["id"], start, end, max_points=points)
+    zones, thresholds, note = _limits(found, sensor["metric"])
+    alerts = [
+        {
+            "detected_at": alert["detected_at"],
+            "label": f"alert {alert['id']}: "
+            + (f"zone {alert['worst_zone']}" if alert["worst_zone"] else alert["rule"])
+            + f", {AlertStatus(alert['status']).label.lower()}",
+        }
+        for alert in markers
+        if alert["metric"] == sensor["metric"]
+    ]
+    return charts.readings_chart(
+        f"readings-{sensor['id']}",
+        sensor={**sensor, "label": Metric(sensor["metric"]).label},
+        series=series,
+        window_label=window_label + (f" · {note}" if note else ""),
+        zones=zones,
+        thresholds=thresholds,
+        alerts=alerts,
+        empty=(
+            f"No readings from {sensor['code']} in the {window_label}. Load readings at "
+            f"Data in ({reverse('ingest:batches')}), or pick an earlier end day."
+        ),
     )

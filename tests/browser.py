@@ -11,6 +11,7 @@ behaviour, so it fails instead (the policy of the ``broker_url`` fixture).
             yield driver
 """
 
+import base64
 import contextlib
 import os
 import re
@@ -122,3 +123,16 @@ def console_errors(driver, *, expected: tuple[str, ...] = ()) -> list[str]:
         for e in driver.get_log("browser")
         if e["level"] == "SEVERE" and not any(re.search(p, e["message"]) for p in expected)
     ]
+
+
+def save_page_screenshot(driver, path: Path) -> Path:
+    """A PNG of the whole page, below the fold too (Chromium's DevTools capture at the
+    window's width), written to ``path`` (its folder is made)."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path

@@ -53,7 +53,9 @@ class Route:
 
 
 ROUTES: dict[str, Route] = {
-    "home": Route("/", {"GET": PAGE, "POST": statuses(405)}),
+    # Everyone lands on a dashboard (portfolio, site) or the site list: a redirect.
+    "home": Route("/", {"GET": statuses(302), "POST": statuses(405)}),
+    "sites": Route("/sites/", {"GET": PAGE, "POST": statuses(405)}),
     # A POST without credentials re-renders the form with its errors.
     "login": Route("/accounts/login/", {"GET": statuses(200), "POST": statuses(200)}),
     "logout": Route(
@@ -254,6 +256,76 @@ def route_names(resolver=None, namespace="") -> list[tuple[str, str]]:
             name = entry.name or f"(unnamed {entry.pattern})"
             found.append((f"{namespace}{name}", str(entry.pattern)))
     return found
+
+
+# --- Dashboards (issue 7) ---------------------------------------------------------------
+# The portfolio as a whole: its directors and executives; site people and other directors
+# get 404. A site's pages: the people who see the site.
+SEE_PORTFOLIO_P_PAGE = statuses(404, anonymous=302, integrator_a=302, director_p=200, executive=200)
+SEE_SITE_A_PAGE = statuses(
+    404, anonymous=302, integrator_a=302, tech_a=200, manager_a=200, director_p=200, executive=200
+)
+# The standard: seen by everyone measured against it, edited by its directors and
+# executives (an empty form is re-shown with its errors: 200); others are refused.
+STANDARD_P_GET = statuses(200, anonymous=302, integrator_a=302, director_q=404)
+STANDARD_P_POST = statuses(
+    403, anonymous=302, integrator_a=302, director_q=404, director_p=200, executive=200
+)
+
+
+def relationship_at_a(world):
+    """An OEM relationship at site A, with a customer coded "northway"."""
+    from tests.factories import OEMCustomerFactory, RelationshipFactory
+
+    return RelationshipFactory(site=world.site_a, customer=OEMCustomerFactory(code="northway"))
+
+
+ROUTES.update(
+    {
+        "portfolio:portfolio": Route(
+            lambda w: f"/portfolios/{w.portfolio_p.code}/",
+            {"GET": SEE_PORTFOLIO_P_PAGE, "POST": statuses(405)},
+        ),
+        "portfolio:translation": Route(
+            lambda w: f"/portfolios/{w.portfolio_p.code}/translation/",
+            {"GET": SEE_PORTFOLIO_P_PAGE, "POST": statuses(405)},
+        ),
+        "portfolio:standard": Route(
+            lambda w: f"/portfolios/{w.portfolio_p.code}/standard/",
+            {"GET": STANDARD_P_GET, "POST": STANDARD_P_POST},
+        ),
+        # An empty plan posted by a writer changes nothing and goes back to the portfolio.
+        "portfolio:capital-plan": Route(
+            lambda w: f"/portfolios/{w.portfolio_p.code}/capital-plan/",
+            {
+                "GET": SEE_PORTFOLIO_P_PAGE,
+                "POST": statuses(
+                    404, anonymous=302, integrator_a=302, director_p=302, executive=302
+                ),
+            },
+        ),
+        "portfolio:site": Route(
+            lambda w: f"/sites/{w.site_a.code}/",
+            {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
+        ),
+        "asset": Route(
+            lambda w: f"/assets/{w.asset_a.pk}/",
+            {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
+        ),
+        "oem:relationship": Route(
+            lambda w: f"/oem/relationships/{relationship_at_a(w).pk}/",
+            {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
+        ),
+        "oem:customer": Route(
+            lambda w: f"/oem/customers/{relationship_at_a(w).customer.code}/",
+            {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
+        ),
+        "api:portfolio-figures": Route(
+            lambda w: f"/api/v1/portfolios/{w.portfolio_p.pk}/figures/",
+            {"GET": api_read(SEE_PORTFOLIO_P), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
+        ),
+    }
+)
 
 
 def test_every_route_is_classified():

@@ -162,6 +162,12 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js and its style rules from the installed plotly package (/static/vendor/).
+    "config.staticfinders.PlotlyFinder",
+]
 STATIC_ROOT = env_path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
 # --- REST framework -------------------------------------------------------------------

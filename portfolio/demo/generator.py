@@ -199,6 +199,7 @@ class DemoDataset:
     prevented_failures: list[dict] = field(default_factory=list)
     certifications: list[dict] = field(default_factory=list)
     memberships: list[dict] = field(default_factory=list)
+    capital_proposals: list[dict] = field(default_factory=list)
 
     @property
     def readings_start(self) -> dt.datetime:
@@ -267,6 +268,7 @@ def generate(scale: Scale, *, seed: int, end: dt.datetime) -> DemoDataset:
         _add_penalties(data, site, rng)
     _add_scorecards(data, oem_rng)
     _add_people(data)
+    _add_capital_plan(data)
     return data
 
 
@@ -917,6 +919,27 @@ def _add_people(data: DemoDataset) -> None:
             "status": "planned",
             "target_date": dt.date(year + 1, 9, 30),
         },
+    ]
+
+
+def _add_capital_plan(data: DemoDataset) -> None:
+    """One proposed monitoring program per site, sized by its Tier 1 assets: $40,000 of
+    gateways and software plus $2,500 of sensors and set-up per Tier 1 asset. Derived from
+    the structure (no random draw), so every other demo row stays as it was."""
+    tier1: dict[str, int] = {}
+    for asset in data.assets:
+        if asset["tier"] == 1:
+            tier1[asset["site"]] = tier1.get(asset["site"], 0) + 1
+    data.capital_proposals = [
+        {
+            "site": site["code"],
+            "amount": 40_000 + 2_500 * tier1.get(site["code"], 0),
+            "description": (
+                f"Online vibration and temperature monitoring on "
+                f"{tier1.get(site['code'], 0)} Tier 1 assets"
+            ),
+        }
+        for site in data.sites
     ]
 
 

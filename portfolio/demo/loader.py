@@ -15,7 +15,14 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from oem.models import OEMCustomer, OEMRelationship, PenaltyRecord, ScorecardResult
-from portfolio.models import Line, Membership, Portfolio, ReliabilityStandard, Site
+from portfolio.models import (
+    CapitalProposal,
+    Line,
+    Membership,
+    Portfolio,
+    ReliabilityStandard,
+    Site,
+)
 from reliability import readings_copy, rollups
 from reliability.models import (
     Alert,
@@ -59,6 +66,7 @@ def load(data: DemoDataset, *, progress: Callable[[str], None] = lambda _msg: No
         for name, step in [
             ("structure", _load_structure),
             ("people", _load_people),
+            ("capital plan", _load_capital_plan),
             ("events", _load_events),
             ("oem", _load_oem),
             ("production", _load_production),
@@ -212,6 +220,17 @@ def _load_structure(data: DemoDataset, ids: _Ids) -> None:
     ids.sensor = {
         (p.site, p.asset, p.code): s.pk for p, s in zip(data.sensors, created, strict=True)
     }
+
+
+def _load_capital_plan(data: DemoDataset, ids: _Ids) -> None:
+    CapitalProposal.objects.bulk_create(
+        [
+            CapitalProposal(
+                site_id=ids.site[p["site"]], amount=p["amount"], description=p["description"]
+            )
+            for p in data.capital_proposals
+        ]
+    )
 
 
 def _load_people(data: DemoDataset, ids: _Ids) -> None:

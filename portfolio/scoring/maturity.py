@@ -48,6 +48,7 @@ __all__ = [
     "cm_coverage_score",
     "composite",
     "dimension_scores",
+    "dimension_status",
     "explain_risk_tier",
     "gaps_to_standard",
     "mtbf_trend_score",
@@ -282,6 +283,36 @@ def risk_tier(composite: float | None, exposure: float | None) -> str:
     (None, 10_000) → low; (None, None) → medium.
     """
     return explain_risk_tier(composite, exposure)["tier"]
+
+
+# --------------------------------------------------------------------------- matrix
+
+#: maturity dimension → (value key, standard key or None, "minimum" | "maximum").
+_MATRIX_BARS = {
+    "cm_coverage": ("cm_coverage", "min_cm_coverage_tier1", "minimum"),
+    "changeover": ("changeover_utilization", "min_changeover_utilization", "minimum"),
+    "mtbf_trend": ("mtbf_trend_pct", None, "minimum"),
+    "penalty_frequency": ("penalty_events_2q", "tolerated_penalty_events_2q", "maximum"),
+}
+
+
+def dimension_status(dimension: str, values: dict, standard: dict) -> str:
+    """ "meets", "gap" or "unknown": how one dimension stands against the standard, for
+    the maturity matrix's colours.
+
+    CM coverage and changeover utilization meet the standard at or above its minimum,
+    penalty events at or below its tolerated count (the same bars as
+    :func:`gaps_to_standard`). The standard sets no bar on the MTBF trend, so a flat or
+    improving trend (≥ 0 % per quarter) meets it and a declining one is a gap. Unknown
+    values are "unknown". Example: coverage 0.85 against 0.90 → "gap".
+    """
+    value_key, bar_key, kind = _MATRIX_BARS[dimension]
+    value = _number(values.get(value_key))
+    if value is None:
+        return "unknown"
+    bar = 0.0 if bar_key is None else float(standard[bar_key])
+    meets = value >= bar if kind == "minimum" else value <= bar
+    return "meets" if meets else "gap"
 
 
 # --------------------------------------------------------------------------- gaps

@@ -5,7 +5,9 @@ Pure: takes the site figures as stored in snapshots (dicts with the snapshot's f
 minutes and counts (ISO 22400-2), never by averaging the sites' OEE; the spread across
 sites is max − min and the standard deviation, in points. Maturity dimensions are the
 plain mean over the sites that have a value (each plant counts once), and the composite
-applies the standard's weights to those means.
+applies the standard's weights to those means. Maintenance cost % of revenue is the
+sites' summed spend over their summed revenue (a big plant weighs more), and the
+addressable share is addressable ÷ total exposure of the summed money.
 """
 
 from reliability import metrics
@@ -51,8 +53,65 @@ def aggregate(sites: list[dict], standard: dict) -> dict:
         scores[dimension] = sum(values) / len(values) if values else None
     result["scores"] = scores
     result["maturity_composite"] = maturity.composite(scores, standard)
+    result["addressable_share"] = _share(result["addressable_exposure"], result["penalty_exposure"])
+    costs = [s.get("details", {}).get("maintenance_cost") or {} for s in sites]
+    costs = [c for c in costs if c.get("spend") is not None and c.get("revenue")]
+    result["maintenance_cost_pct_revenue"] = _share(
+        sum(c["spend"] for c in costs) if costs else None, sum(c["revenue"] for c in costs)
+    )
+    days = sorted(str(s["as_of"]) for s in sites if s.get("as_of") is not None)
+    result["as_of_first"], result["as_of_last"] = (days[0], days[-1]) if days else (None, None)
     result["risk_tiers"] = {
         tier: sum(1 for s in sites if s.get("risk_tier") == tier)
         for tier in ("high", "medium", "low")
     }
     return result
+
+
+def _share(part, whole) -> float | None:
+    return None if part is None or not whole else float(part) / float(whole)
+
+
+#: Figures compared quarter on quarter, and whether a rise is good news.
+HEADLINE_RISE_IS_BETTER = {
+    "penalty_exposure": False,
+    "addressable_share": True,
+    "revenue_at_risk": False,
+    "production_value_at_risk": False,
+    "maintenance_cost_pct_revenue": False,
+    "oee": True,
+    "maturity_composite": True,
+}
+
+
+def compare(current: dict, previous: dict | None) -> dict[str, dict]:
+    """Each headline figure against an earlier roll-up (e.g. last quarter's).
+
+    Per name in ``HEADLINE_RISE_IS_BETTER``: ``{"change": current − previous,
+    "direction": "better" | "worse" | "same"}``, or change None when either side is
+    unknown. Example: exposure 300,000 now vs 250,000 → change +50,000, "worse".
+    """
+    out = {}
+    for name, rise_is_better in HEADLINE_RISE_IS_BETTER.items():
+        now = current.get(name)
+        before = (previous or {}).get(name)
+        if now is None or before is None:
+            out[name] = {"change": None, "direction": None}
+            continue
+        change = float(now) - float(before)
+        if change == 0:
+            direction = "same"
+        else:
+            direction = "better" if (change > 0) == rise_is_better else "worse"
+        out[name] = {"change": change, "direction": direction}
+    return out
+
+
+def exposure_split(exposure, addressable) -> dict:
+    """A site's exposure split for the exposure-by-site chart: addressable (condition
+    monitoring can catch it) and the rest. Example: 809,800 with 170,300 addressable →
+    {"addressable": 170,300, "other": 639,500}; unknown exposure → both None."""
+    if exposure is None:
+        return {"addressable": None, "other": None}
+    addressable = float(addressable or 0.0)
+    return {"addressable": addressable, "other": float(exposure) - addressable}

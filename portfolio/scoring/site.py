@@ -191,7 +191,7 @@ def compute_site_figures(inputs) -> dict:
             "addressable_exposure": addressable,
             "penalty_events_2q": events_2q,
             "emergency_premium": premium,
-            "maintenance_cost": cost,
+            "maintenance_cost": {**cost, "revenue": site["annual_revenue"]},
             "production_value_at_risk": {
                 "total": pvar["total"],
                 "missing": pvar["missing"],
@@ -203,6 +203,9 @@ def compute_site_figures(inputs) -> dict:
             "gaps": gaps,
             "financial_case": case,
             "tier1_assets": int(len(tier1)),
+            "tier1": tier1_reliability(
+                tier1, mtbf_table, inputs.work_orders, pvar, year_start, end
+            ),
             "history_start": _iso(inputs.history_start),
         }
     )
@@ -222,6 +225,33 @@ def compute_site_figures(inputs) -> dict:
         "oee": oee["oee"],
         "details": _plain(details),
     }
+
+
+def tier1_reliability(tier1, mtbf_table, work_orders, pvar, start, end) -> list[dict]:
+    """Per Tier 1 asset: MTBF (censored "> T" when no failure), MTTR and the 12-month
+    failure probability and value at risk, for the site page's Tier 1 table. Trailing 12
+    months to the end of as_of; the probability is the one production value at risk uses."""
+    repairs = metrics.mttr_by_asset(work_orders, start, end)
+    at_risk = pvar["by_asset"]
+    rows = []
+    for asset in tier1.itertuples(index=False):
+        reliability = mtbf_table.loc[asset.asset_id]
+        repair = repairs.loc[asset.asset_id] if asset.asset_id in repairs.index else None
+        risk = at_risk.loc[asset.asset_id] if asset.asset_id in at_risk.index else None
+        rows.append(
+            {
+                "asset_id": int(asset.asset_id),
+                "code": asset.code,
+                "name": asset.name,
+                "failures": int(reliability["failures"]),
+                "mtbf_hours": float(reliability["mtbf_hours"]),
+                "mtbf_censored": bool(reliability["censored"]),
+                "mttr_hours": None if repair is None else float(repair["hours"]),
+                "p_failure_12m": None if risk is None else risk.get("p_failure_12m"),
+                "value_at_risk": None if risk is None else risk.get("value"),
+            }
+        )
+    return rows
 
 
 def top_bottlenecks(assets: pd.DataFrame, count: int = TOP_BOTTLENECKS) -> list[int]:

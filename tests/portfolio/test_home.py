@@ -30,7 +30,7 @@ def listed_codes(response) -> set[str]:
 def test_each_user_sees_exactly_their_sites(world, client, name, expected):
     """After signing in through the form, the home page lists exactly the user's sites."""
     sign_in(client, name)
-    response = client.get("/")
+    response = client.get("/sites/")
     assert response.status_code == 200
     assert listed_codes(response) == expected
     html = response.content.decode()
@@ -40,16 +40,16 @@ def test_each_user_sees_exactly_their_sites(world, client, name, expected):
 
 
 def test_anonymous_is_sent_to_sign_in(world, client):
-    """An anonymous visitor to "/" is redirected to the sign-in page with next=/."""
-    response = client.get("/")
+    """An anonymous visitor to the site list is redirected to the sign-in page."""
+    response = client.get("/sites/")
     assert response.status_code == 302
-    assert response.url == "/accounts/login/?next=/"
+    assert response.url == "/accounts/login/?next=/sites/"
 
 
 def test_sites_are_grouped_by_portfolio(world, client):
     """The executive sees Portfolio P (A, B) then Portfolio Q (C), each under its heading."""
     sign_in(client, "executive")
-    html = client.get("/").content.decode()
+    html = client.get("/sites/").content.decode()
     positions = [
         html.index(text)
         for text in ("<h2>Portfolio P</h2>", "Site A", "Site B", "<h2>Portfolio Q</h2>", "Site C")
@@ -64,7 +64,7 @@ def test_site_row_shows_code_timezone_and_asset_counts(world, client):
     AssetFactory(line=line, tier=2)
     AssetFactory(line=line, tier=1, is_active=False)  # retired: not counted
     sign_in(client, "tech_a")
-    response = client.get("/")
+    response = client.get("/sites/")
     (site,) = response.context["sites"]
     assert (site.asset_count, site.tier1_asset_count) == (3, 2)
     html = response.content.decode()
@@ -76,7 +76,7 @@ def test_user_without_memberships_sees_the_empty_state(db, client):
     """A user with no memberships gets the empty state, not an error."""
     UserFactory(username="newcomer", password=PASSWORD)
     sign_in(client, "newcomer")
-    response = client.get("/")
+    response = client.get("/sites/")
     assert response.status_code == 200
     assert EMPTY in response.content.decode()
 
@@ -84,11 +84,11 @@ def test_user_without_memberships_sees_the_empty_state(db, client):
 def test_only_superusers_get_the_admin_link(world, client):
     """A superuser sees a link to /admin/; the executive does not."""
     sign_in(client, "executive")
-    assert 'href="/admin/"' not in client.get("/").content.decode()
+    assert 'href="/admin/"' not in client.get("/sites/").content.decode()
     UserFactory(username="operator", password=PASSWORD, is_superuser=True, is_staff=True)
     client.post("/accounts/logout/")
     sign_in(client, "operator")
-    response = client.get("/")
+    response = client.get("/sites/")
     assert 'href="/admin/"' in response.content.decode()
     assert listed_codes(response) == set(ALL_SITES)
 
@@ -96,7 +96,7 @@ def test_only_superusers_get_the_admin_link(world, client):
 def test_integrator_with_a_session_is_forbidden(world, client):
     """An integrator-only account that somehow holds a session gets 403 on pages."""
     client.force_login(world.user("integrator_a"))
-    response = client.get("/")
+    response = client.get("/sites/")
     assert response.status_code == 403
     assert "API access only" in response.content.decode()
 
@@ -106,7 +106,7 @@ def test_site_names_are_escaped(world, client):
     evil = '"><script>alert(1)</script>'
     SiteFactory(portfolio=world.portfolio_p, code="site-x", name=evil)
     sign_in(client, "director_p")
-    html = client.get("/").content.decode()
+    html = client.get("/sites/").content.decode()
     assert evil not in html
     assert escape(evil) in html
     assert "<script" not in html
@@ -118,7 +118,7 @@ def test_home_page_query_count_does_not_grow_with_sites(world, client):
 
     def count_queries():
         with CaptureQueriesContext(connection) as queries:
-            assert client.get("/").status_code == 200
+            assert client.get("/sites/").status_code == 200
         return len(queries)
 
     with_three = count_queries()

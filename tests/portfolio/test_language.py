@@ -139,8 +139,12 @@ def test_window_goes_in_brackets_before_the_stop():
 def test_changeover_at_or_above_minimum_is_positive():
     # 0.8 is not below 0.8
     assert lang.changeover_sentence("Site B", 0.80, 0.80) == (
-        "Site B is keeping up with planned maintenance in its changeover windows "
-        "(changeover utilization 80 %, standard 80 %)."
+        "Site B is keeping up with planned maintenance in its changeover windows: "
+        "changeover utilization 80 % against a standard of 80 %."
+    )
+    # With its window, one pair of brackets.
+    assert lang.changeover_sentence("Site B", 0.8, 0.8, "last 4 windows").endswith(
+        "against a standard of 80 % (last 4 windows)."
     )
     assert "deferred" not in lang.changeover_sentence("Site B", 0.93, 0.8)
 

@@ -6,14 +6,28 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portfolio.models import Notification
+from portfolio.models import Notification, Portfolio
 from portfolio.selectors import site_overview
 
 
 @require_safe
 @login_required
 def home(request):
-    """The portfolios and sites the user may see."""
+    """The landing page: the portfolio page for those who see a portfolio as a whole
+    (directors, executives), the site page for someone at one site, else the site list."""
+    first = Portfolio.objects.visible_to(request.user).order_by("name").first()
+    if first is not None:
+        return redirect("portfolio:portfolio", code=first.code)
+    sites = list(site_overview(request.user)[:2])
+    if len(sites) == 1:
+        return redirect("portfolio:site", code=sites[0].code)
+    return redirect("sites")
+
+
+@require_safe
+@login_required
+def sites(request):
+    """The portfolios and sites the user may see, with their asset counts."""
     return render(request, "portfolio/home.html", {"sites": site_overview(request.user)})
 
 

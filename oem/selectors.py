@@ -1,0 +1,229 @@
+"""Read-side queries for the OEM relationship and customer pages; scoped with ``visible_to``.
+
+The probability of SDP review and the revenue at risk a page shows are the ones stored in
+each site's latest score snapshot (``SiteScoreSnapshot.details["revenue_at_risk"]``), so a
+page says what the portfolio page, the API and the slides say. The scorecard chart is drawn
+from the same inputs: this relationship's scorecards as known on the snapshot's day, through
+the same pure functions (``oem.metrics``). Reading only this relationship's rows keeps the
+page cheap; ``portfolio.selectors.revenue_at_risk_contributions`` reads the whole site.
+"""
+
+import datetime as dt
+
+import pandas as pd
+from django.db.models import F
+
+from oem import metrics
+from oem.models import OEMRelationship, PenaltyRecord, ScorecardResult
+from portfolio.models import SiteScoreSnapshot
+
+# What portfolio.scoring.site projects (its "revenue_at_risk" window says so too).
+HORIZON_QUARTERS = 4
+SCORE_COLUMNS = ["year", "quarter", "score"]
+PENALTY_COLUMNS = ["penalty_id", "relationship_id", "site_id", "incurred_on", "amount"]
+
+
+def visible_relationships(user):
+    """Relationships at the sites ``user`` sees, with customer, site and portfolio joined."""
+    return OEMRelationship.objects.visible_to(user).select_related("customer", "site__portfolio")
+
+
+def site_risk_snapshots(site_ids) -> dict[int, dict]:
+    """Each site's latest snapshot, reduced to what the OEM pages show: ``as_of``, the
+    revenue-at-risk ``window`` and ``rows`` (``details["revenue_at_risk"]`` by
+    relationship_id). Sites without a snapshot are absent. One query; the JSON keys are
+    read in the database, not the whole ``details``."""
+    # Pick the latest ids first (index only), then read JSON from those rows alone: a
+    # site keeps a snapshot a night, and each ``details`` is large.
+    latest = (
+        SiteScoreSnapshot.objects.filter(site_id__in=list(site_ids))
+        .order_by("site_id", "-as_of")
+        .distinct("site_id")
+        .values("pk")
+    )
+    snapshots = (
+        SiteScoreSnapshot.objects.filter(pk__in=latest)
+        .order_by()  # the default ordering would join sites and portfolios
+        .values(
+            "site_id",
+            "as_of",
+            rows=F("details__revenue_at_risk"),
+            window=F("details__windows__revenue_at_risk"),
+        )
+    )
+    return {
+        snapshot["site_id"]: {
+            "as_of": snapshot["as_of"],
+            "window": snapshot["window"] or {},
+            "rows": {row["relationship_id"]: row for row in snapshot["rows"] or []},
+        }
+        for snapshot in snapshots
+    }
+
+
+def relationship_scorecards(relationship_id: int) -> pd.DataFrame:
+    """Every stored quarter of the relationship's scorecard (``year``, ``quarter``,
+    ``score`` as float), oldest first."""
+    rows = (
+        ScorecardResult.objects.filter(relationship_id=relationship_id)
+        .order_by("year", "quarter")
+        .values_list(*SCORE_COLUMNS)
+    )
+    frame = pd.DataFrame(list(rows), columns=SCORE_COLUMNS)
+    frame["score"] = frame["score"].astype(float)
+    return frame
+
+
+def relationship_risk(
+    relationship: OEMRelationship,
+    scores: pd.DataFrame,
+    as_of: dt.date,
+    horizon_quarters: int = HORIZON_QUARTERS,
+) -> dict:
+    """The relationship's scorecard trend and probability of SDP review as of ``as_of``,
+    computed exactly as the site's recompute does: the scorecards known on that day
+    (``metrics.scorecards_known_on``), ``metrics.revenue_at_risk`` on this one relationship
+    and ``metrics.scorecard_projection`` for the line; ``band`` is ``metrics.projection_band``
+    (± σ). ``scores`` is :func:`relationship_scorecards`."""
+    known = metrics.scorecards_known_on(scores, as_of)
+    rels = pd.DataFrame(
+        [
+            {
+                "relationship_id": relationship.pk,
+                "customer": relationship.customer.name,
+                "annual_revenue": float(relationship.annual_revenue),
+                "sdp_threshold_score": float(relationship.sdp_threshold_score),
+                "status": relationship.status,
+            }
+        ]
+    )
+    table = metrics.revenue_at_risk(
+        rels, known.assign(relationship_id=relationship.pk), horizon_quarters
+    )
+    projection = metrics.scorecard_projection(known, horizon_quarters)
+    row = table.loc[relationship.pk]
+    return {
+        "as_of": as_of,
+        "known": known,
+        "projection": projection,
+        "band": metrics.projection_band(projection),
+        "probability": row["probability"],
+        "revenue_at_risk": float(row["revenue_at_risk"]),
+    }
+
+
+def same_figure(stored, computed) -> bool:
+    """Whether a snapshot's figure and today's recomputation agree (JSON round-trips floats
+    exactly; the tolerance only absorbs summation order)."""
+    if stored is None or computed is None:
+        return stored is None and computed is None
+    return abs(float(stored) - float(computed)) <= 1e-9 * max(1.0, abs(float(stored)))
+
+
+def _penalty_frame(queryset) -> pd.DataFrame:
+    rows = queryset.values_list(
+        "pk", "relationship_id", "relationship__site_id", "incurred_on", "amount"
+    )
+    frame = pd.DataFrame(list(rows), columns=PENALTY_COLUMNS)
+    frame["amount"] = frame["amount"].astype(float)
+    return frame
+
+
+def _quarters_start(as_of: dt.date, quarters: int) -> dt.date:
+    """The first day of the quarter ``quarters − 1`` before as_of's."""
+    index = as_of.year * 4 + (as_of.month - 1) // 3 - (quarters - 1)
+    return dt.date(index // 4, 3 * (index % 4) + 1, 1)
+
+
+def relationship_penalty_quarters(relationship_id: int, as_of: dt.date, quarters: int) -> pd.Series:
+    """Penalty amounts per calendar quarter (``metrics.quarterly_exposure``, the current
+    quarter to date) over ``quarters`` quarters to ``as_of``. One query."""
+    frame = _penalty_frame(
+        PenaltyRecord.objects.filter(
+            relationship_id=relationship_id,
+            incurred_on__gte=_quarters_start(as_of, quarters),
+            incurred_on__lte=as_of,
+        )
+    )
+    return metrics.quarterly_exposure(frame, as_of, quarters=quarters, complete_only=False)
+
+
+def relationship_penalties(relationship_id: int):
+    """The relationship's penalty records, newest first, as dicts with the failure event
+    (asset, failure mode) they stem from and whether it counts as addressable (its failure
+    mode is detectable by condition monitoring). Lazy: paginate it."""
+    return (
+        PenaltyRecord.objects.filter(relationship_id=relationship_id)
+        .order_by("-incurred_on", "-pk")
+        .values(
+            "pk",
+            "incurred_on",
+            "invoice_reference",
+            "amount",
+            "reason",
+            "failure_event_id",
+            failure_asset_id=F("failure_event__asset_id"),
+            failure_asset_code=F("failure_event__asset__code"),
+            failure_mode=F("failure_event__failure_mode__name"),
+            detectable=F("failure_event__failure_mode__detectable_by_condition_monitoring"),
+            named_asset_id=F("asset_id"),
+            named_asset_code=F("asset__code"),
+        )
+    )
+
+
+def customer_relationships(user, code: str) -> list[dict]:
+    """The relationships of OEM customer ``code`` at the sites ``user`` sees, ordered by
+    site, each with its latest stored scorecard (``latest_score``, ``latest_quarter``) and
+    its site's latest snapshot figures (``snapshot``: as_of, window, row or None). Empty
+    when the customer has no relationship the user may see. Three queries."""
+    relationships = list(
+        visible_relationships(user).filter(customer__code=code).order_by("site__name", "pk")
+    )
+    if not relationships:
+        return []
+    ids = [r.pk for r in relationships]
+    latest = {
+        row["relationship_id"]: row
+        for row in ScorecardResult.objects.filter(relationship_id__in=ids)
+        .order_by("relationship_id", "-year", "-quarter")
+        .distinct("relationship_id")
+        .values("relationship_id", "year", "quarter", "score")
+    }
+    snapshots = site_risk_snapshots({r.site_id for r in relationships})
+    out = []
+    for relationship in relationships:
+        card = latest.get(relationship.pk)
+        snapshot = snapshots.get(relationship.site_id)
+        out.append(
+            {
+                "relationship": relationship,
+                "latest_score": float(card["score"]) if card else None,
+                "latest_quarter": f"{card['year']}Q{card['quarter']}" if card else None,
+                "snapshot_as_of": snapshot["as_of"] if snapshot else None,
+                "snapshot_window": snapshot["window"] if snapshot else {},
+                "risk": snapshot["rows"].get(relationship.pk) if snapshot else None,
+            }
+        )
+    return out
+
+
+def penalty_quarters_by_site(
+    relationships, as_of: dt.date, quarters: int
+) -> list[tuple[str, pd.Series]]:
+    """Per site (ordered as ``relationships``), the penalty amounts of these relationships
+    per calendar quarter (``metrics.quarterly_exposure``, current quarter to date) over
+    ``quarters`` quarters to ``as_of``. One query."""
+    frame = _penalty_frame(
+        PenaltyRecord.objects.filter(
+            relationship__in=[r.pk for r in relationships],
+            incurred_on__gte=_quarters_start(as_of, quarters),
+            incurred_on__lte=as_of,
+        )
+    )
+    out = []
+    for relationship in relationships:
+        rows = frame[frame["site_id"] == relationship.site_id]
+        series = metrics.quarterly_exposure(rows, as_of, quarters=quarters, complete_only=False)
+        out.append((relationship.site.name, series))
+    return out

@@ -1,0 +1,297 @@
+"""Plotly figures for the portfolio and site pages, as plain dicts.
+
+Plain dicts, not ``go.Figure`` objects: building and validating a ``go.Figure`` costs
+about 10 ms a chart, and the browser's plotly.js (our static file) takes the same JSON.
+Each builder takes figures already computed (snapshots, selectors) and only lays them
+out; ``figure`` wraps one with the table behind it, its window and an empty state, which
+``templates/includes/chart.html`` renders.
+"""
+
+from typing import Any
+
+COLORS = {
+    "accent": "#1f5fa8",
+    "muted": "#9aa5b1",
+    "danger": "#b42318",
+    "warning": "#b54708",
+    "ok": "#1b6e20",
+    "zone_a": "#e3f4e4",
+    "zone_b": "#f1f7d9",
+    "zone_c": "#fdf0d5",
+    "zone_d": "#fbe0dd",
+}
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
+
+
+def base_layout(**overrides: Any) -> dict:
+    """The layout every chart shares: small margins, legend on top, our font."""
+    layout = {
+        "font": FONT,
+        # The legend sits in the top margin, left; the mode bar (on hover) at the right.
+        "margin": {"l": 60, "r": 20, "t": 36, "b": 40},
+        "height": 320,
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "xaxis": {"gridcolor": "#eef2f6"},
+        "yaxis": {"gridcolor": "#eef2f6", "zeroline": False},
+        "hovermode": "closest",
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(layout.get(key), dict):
+            layout[key] = {**layout[key], **value}
+        else:
+            layout[key] = value
+    return layout
+
+
+def figure(
+    figure_id: str,
+    *,
+    title: str,
+    window: str | None,
+    data: list[dict],
+    layout: dict,
+    columns: list[str],
+    rows: list[list],
+    empty: str | None = None,
+    source: str = "",
+) -> dict:
+    """One chart for ``includes/chart.html``.
+
+    ``columns``/``rows`` are the table behind the chart (already formatted for people), so
+    the numbers can be read, copied and printed; ``empty`` is what to say when there is
+    nothing to draw (what is missing and how to load it); ``source`` names the function
+    and the rows the figure comes from.
+    """
+    return {
+        "id": figure_id,
+        "json_id": f"{figure_id}-data",
+        "title": title,
+        "window": window,
+        "plot": {"data": data, "layout": layout},
+        "columns": columns,
+        "rows": rows,
+        "empty": empty if not rows else None,
+        "source": source,
+    }
+
+
+def _money(value, currency: str) -> str | None:
+    from portfolio.language import format_money
+
+    return None if value is None else format_money(value, currency)
+
+
+def exposure_by_site(rows: list[dict], currency: str, window: str | None) -> dict:
+    """Stacked bars: each site's annual OEM penalty exposure, addressable and the rest."""
+    shown = [r for r in rows if r["snapshot"] is not None and r["split"]["other"] is not None]
+    names = [r["site"].name for r in shown]
+    return figure(
+        "exposure-by-site",
+        title="OEM penalty exposure by site",
+        window=window,
+        data=[
+            {
+                "type": "bar",
+                "name": "Addressable by condition monitoring",
+                "x": names,
+                "y": [r["split"]["addressable"] for r in shown],
+                "marker": {"color": COLORS["accent"]},
+                "hovertemplate": "%{x}: %{y:$,.0f} addressable<extra></extra>",
+            },
+            {
+                "type": "bar",
+                "name": "Not addressable",
+                "x": names,
+                "y": [r["split"]["other"] for r in shown],
+                "marker": {"color": COLORS["muted"]},
+                "hovertemplate": "%{x}: %{y:$,.0f} not addressable<extra></extra>",
+            },
+        ],
+        layout=base_layout(barmode="stack", yaxis={"title": f"{currency} per year"}),
+        columns=["Site", "Exposure", "Addressable", "Not addressable"],
+        rows=[
+            [
+                r["site"].name,
+                _money(r["snapshot"]["penalty_exposure"], currency),
+                _money(r["split"]["addressable"], currency),
+                _money(r["split"]["other"], currency),
+            ]
+            for r in shown
+        ],
+        empty="No site has scores yet: load penalties and failure events at Data in, then "
+        "scores are computed after the ingest (or run manage.py recompute).",
+        source="oem.metrics.penalty_exposure, addressable_exposure (site snapshots)",
+    )
+
+
+def history_chart(
+    points: list[dict], currency: str, chart_id: str, title: str, source: str
+) -> dict:
+    """Exposure (bars, left axis) and composite maturity (line, right axis, 0–100) at each
+    quarter end and the latest day."""
+    shown = [p for p in points if p["figures"] is not None]
+    days = [p["day"].isoformat() for p in shown]
+    exposure = [p["figures"]["penalty_exposure"] for p in shown]
+    composite = [p["figures"]["maturity_composite"] for p in shown]
+    window = f"quarter ends {days[0]} to {days[-1]}" if days else None
+    return figure(
+        chart_id,
+        title=title,
+        window=window,
+        data=[
+            {
+                "type": "bar",
+                "name": "OEM penalty exposure",
+                "x": days,
+                "y": exposure,
+                "marker": {"color": COLORS["danger"]},
+                "hovertemplate": "%{x}: %{y:$,.0f}<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Maturity composite",
+                "x": days,
+                "y": composite,
+                "yaxis": "y2",
+                "line": {"color": COLORS["accent"]},
+                "hovertemplate": "%{x}: %{y:.1f}<extra></extra>",
+            },
+        ],
+        layout=base_layout(
+            xaxis={"type": "category"},
+            yaxis={"title": f"{currency} per year"},
+            yaxis2={
+                "title": "Maturity (0–100)",
+                "overlaying": "y",
+                "side": "right",
+                "range": [0, 100],
+                "dtick": 25,
+                "showgrid": False,
+            },
+            margin={"r": 60, "b": 80},
+        ),
+        columns=["As of", "Exposure", "Maturity composite"],
+        rows=[
+            [day, _money(e, currency), None if c is None else f"{c:.1f}"]
+            for day, e, c in zip(days, exposure, composite, strict=True)
+        ],
+        empty="No score history yet: run manage.py recompute --backfill-quarters 8 to fill "
+        "past quarters.",
+        source=source,
+    )
+
+
+def _pct(value, digits: int = 1) -> str | None:
+    return None if value is None else f"{value * 100:.{digits}f} %"
+
+
+def site_charts(page, currency: str) -> dict:
+    """The site page's charts (none when the site has no snapshot yet)."""
+    if page.snapshot is None:
+        return {}
+    windows = page.snapshot.details.get("windows", {})
+    trailing = (windows.get("penalty_exposure") or {}).get("label")
+    return {
+        "dimensions": dimension_scores(page.dimensions),
+        "penalties": exposure_by_customer(page.exposure_by_customer, currency, trailing),
+        "oee": oee_by_line(page.oee_lines, (windows.get("oee") or {}).get("label")),
+        "history": history_chart(
+            page.history,
+            currency,
+            "site-history",
+            "Exposure and maturity",
+            "the site's snapshot at each quarter end",
+        ),
+    }
+
+
+def dimension_scores(dimensions: list[dict]) -> dict:
+    """The four maturity dimensions as bars (0–100), coloured against the standard."""
+    color = {"meets": COLORS["ok"], "gap": COLORS["danger"], "unknown": COLORS["muted"]}
+    shown = [d for d in dimensions if d["score"] is not None]
+    return figure(
+        "site-dimensions",
+        title="Maturity dimensions",
+        window="each dimension's own window, in the table",
+        data=[
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": [d["score"] for d in shown],
+                "y": [d["label"] for d in shown],
+                "marker": {"color": [color[d["status"]] for d in shown]},
+                "hovertemplate": "%{y}: %{x:.1f} of 100<extra></extra>",
+            }
+        ],
+        layout=base_layout(
+            height=220,
+            margin={"l": 230},
+            xaxis={"range": [0, 100], "title": "Score (0–100)"},
+            yaxis={"autorange": "reversed"},
+        ),
+        columns=["Dimension", "Score", "Status", "Window"],
+        rows=[[d["label"], f"{d['score']:.1f}", d["status"], d["window"]] for d in shown],
+        empty="No dimension could be scored: load sensors, readings, changeover windows and "
+        "failure events at Data in.",
+        source="portfolio.scoring.maturity.dimension_scores",
+    )
+
+
+def exposure_by_customer(rows: list[dict], currency: str, window: str | None) -> dict:
+    """The site's annual OEM penalty exposure per customer relationship."""
+    return figure(
+        "site-penalties",
+        title="OEM penalty exposure by customer",
+        window=window,
+        data=[
+            {
+                "type": "bar",
+                "x": [r["customer"] for r in rows],
+                "y": [r["exposure"] for r in rows],
+                "marker": {"color": COLORS["danger"]},
+                "hovertemplate": "%{x}: %{y:$,.0f}<extra></extra>",
+            }
+        ],
+        layout=base_layout(yaxis={"title": f"{currency} per year"}),
+        columns=["Customer", "Exposure", "Penalty events"],
+        rows=[[r["customer"], _money(r["exposure"], currency), r.get("events")] for r in rows],
+        empty="No OEM penalty in the window. Penalty invoices are loaded at Data in "
+        "(kind “penalties”).",
+        source="oem.metrics.penalty_exposure by relationship",
+    )
+
+
+def oee_by_line(rows: list[dict], window: str | None) -> dict:
+    """OEE per line with its availability, performance and quality."""
+    return figure(
+        "site-oee",
+        title="OEE by line",
+        window=window,
+        data=[
+            {
+                "type": "bar",
+                "x": [r["line"] for r in rows],
+                "y": [None if r.get("oee") is None else r["oee"] * 100 for r in rows],
+                "marker": {"color": COLORS["accent"]},
+                "hovertemplate": "%{x}: %{y:.1f} %<extra></extra>",
+            }
+        ],
+        layout=base_layout(yaxis={"title": "OEE (%)", "range": [0, 100]}),
+        columns=["Line", "OEE", "Availability", "Performance", "Quality"],
+        rows=[
+            [
+                r["line"],
+                _pct(r.get("oee")),
+                _pct(r.get("availability")),
+                _pct(r.get("performance")),
+                _pct(r.get("quality")),
+            ]
+            for r in rows
+        ],
+        empty="No production records in the window. Load them at Data in (kind "
+        "“production records”).",
+        source="reliability.metrics.oee_by (ISO 22400-2 sums per line)",
+    )

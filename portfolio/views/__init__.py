@@ -1,0 +1,1 @@
+"""Portfolio pages, one module per page family (home, dashboard, standard, translation)."""
