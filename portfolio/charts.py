@@ -135,7 +135,7 @@ def history_chart(
     days = [p["day"].isoformat() for p in shown]
     exposure = [p["figures"]["penalty_exposure"] for p in shown]
     composite = [p["figures"]["maturity_composite"] for p in shown]
-    window = f"quarter ends {days[0]} to {days[-1]}" if days else None
+    window = f"quarter ends from {days[0]}, then {days[-1]}" if days else None
     return figure(
         chart_id,
         title=title,

@@ -7,7 +7,9 @@ portfolio page reads only the JSON keys it shows (``_DETAIL_KEYS``), in one quer
 point in time.
 """
 
+import calendar
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -29,16 +31,25 @@ class FilterError(ValueError):
     """A filter in the URL that cannot be read; the page says so and uses the default."""
 
 
+# Days a history can hold; quarter arithmetic stays far from date.min and date.max.
+EARLIEST_DAY, LATEST_DAY = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
+
+
 def parse_as_of(raw: str | None) -> dt.date | None:
     """``?as_of=YYYY-MM-DD``: the day whose latest snapshots the page shows (None: newest)."""
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise FilterError(
             f"as_of: {raw!r} is not a date (YYYY-MM-DD); showing the latest."
         ) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise FilterError(
+            f"as_of: {raw} is outside {EARLIEST_DAY.year}–{LATEST_DAY.year}; showing the latest."
+        )
+    return day
 
 
 def parse_budget(raw: str | None) -> float | None:
@@ -51,8 +62,8 @@ def parse_budget(raw: str | None) -> float | None:
         raise FilterError(
             f"budget: {raw!r} is not an amount; showing every site unfunded."
         ) from None
-    if value < 0 or value != value:
-        raise FilterError("budget: must be zero or more.") from None
+    if not math.isfinite(value) or value < 0:
+        raise FilterError("budget: must be an amount of zero or more.")
     return value
 
 
@@ -100,6 +111,14 @@ def history(site_ids, days: list[dt.date], standard: dict) -> list[dict]:
         figures = aggregate(by_day[day], standard) if by_day[day] else None
         points.append({"day": day, "figures": figures})
     return points
+
+
+def quarter_before(day: dt.date) -> dt.date:
+    """The same day one quarter (3 months) earlier, the last day of that month when it is
+    shorter: 2026-11-01 → 2026-08-01, 2026-05-31 → 2026-02-28."""
+    year, month = divmod(day.year * 12 + day.month - 1 - 3, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
 
 
 def history_days(as_of: dt.date, quarters: int) -> list[dt.date]:
@@ -152,6 +171,7 @@ class PortfolioPage:
     figures: dict
     previous: dict | None
     changes: dict
+    newly_scored: list
     sites: list[dict]
     capital: list[dict]
     unplanned_sites: list
@@ -168,9 +188,13 @@ def portfolio_page(portfolio, *, as_of, budget, quarters) -> PortfolioPage:
     ids = [s.pk for s in sites]
     snapshots = {row["site_id"]: row for row in snapshot_rows(ids, as_of)}
     figures = aggregate(list(snapshots.values()), values)
-    last_day = dt.date.fromisoformat(figures["as_of_last"]) if figures["as_of_last"] else as_of
-    previous_day = quarter_ends(last_day, 1)[0] if last_day else None
+    last_day = dt.date.fromisoformat(figures["as_of_last"]) if figures["as_of_last"] else None
+    previous_day = quarter_before(last_day) if last_day else None
     previous_rows = snapshot_rows(ids, previous_day) if previous_day else []
+    # Like for like: the change counts only sites scored on both days, so a site scored for
+    # the first time does not read as growth.
+    compared = {row["site_id"] for row in previous_rows}
+    same_sites = aggregate([r for r in snapshots.values() if r["site_id"] in compared], values)
     previous = aggregate(previous_rows, values) if previous_rows else None
     rows = [_site_row(site, snapshots.get(site.pk), values) for site in sites]
     proposals = {p.site_id: p for p in CapitalProposal.objects.filter(site_id__in=ids)}
@@ -181,7 +205,8 @@ def portfolio_page(portfolio, *, as_of, budget, quarters) -> PortfolioPage:
         previous_day=previous_day,
         figures=figures,
         previous=previous,
-        changes=compare(figures, previous),
+        changes=compare(same_sites, previous),
+        newly_scored=[s for s in sites if s.pk in snapshots and previous and s.pk not in compared],
         sites=rows,
         capital=capital_plan(rows, proposals, budget),
         unplanned_sites=[r["site"] for r in rows if r["site"].pk not in proposals],
@@ -400,15 +425,18 @@ def site_page(site, *, as_of, quarters) -> SitePage:
         oee_lines=_oee_lines(site, details),
         sentences=snapshot_translation(snapshot),
         proposal=proposal,
-        payback_months=(
-            finance.payback_months(
-                float(proposal.amount), snapshot.addressable_exposure, values["expected_reduction"]
-            )
-            if proposal is not None and snapshot.addressable_exposure is not None
-            else None
-        ),
+        payback_months=_payback(proposal, details),
         history=history([site.pk], history_days(snapshot.as_of, quarters), values),
     )
+
+
+def _payback(proposal, details: dict) -> float | None:
+    """Months for the proposal to pay back from the snapshot's avoidable exposure
+    (addressable × the expected reduction it was scored with): the capital table's figure."""
+    avoidable = (details.get("addressable_exposure") or {}).get("avoidable")
+    if proposal is None or avoidable is None:
+        return None
+    return finance.payback_months(float(proposal.amount), avoidable, 1.0)
 
 
 def _dimensions(snapshot, standard: dict) -> list[dict]:

@@ -363,14 +363,15 @@ SNAPSHOT_FIELDS = (
     "oee",
 )
 # The parts of ``details`` the portfolio page uses; the rest stays in the database.
+# A nested key (a__b) reads one value, not the whole object (addressable_exposure holds the
+# ids of every penalty behind it).
 _DETAIL_KEYS = (
-    "windows",
     "production_sums",
     "maintenance_cost",
     "maturity",
     "revenue_at_risk",
     "early_warnings",
-    "addressable_exposure",
+    "addressable_exposure__avoidable",
 )
 
 
@@ -398,7 +399,13 @@ def snapshot_rows(site_ids, as_of: dt.date | None, keys=_DETAIL_KEYS) -> list[di
     )
     out = []
     for row in rows:
-        details = {key: row.pop(lookup) for lookup, key in detail_lookups.items()}
+        details: dict = {}
+        for lookup, key in detail_lookups.items():
+            *parents, leaf = key.split("__")
+            node = details
+            for parent in parents:
+                node = node.setdefault(parent, {})
+            node[leaf] = row.pop(lookup)
         out.append({**row, "details": details})
     return out
 

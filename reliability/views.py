@@ -176,7 +176,10 @@ def asset(request, pk):
         )
         for sensor in sensors
     ]
-    figures = selectors.asset_reliability_figures(found.pk, end_day)
+    # Reliability as of the end day asked for, else today: not the last reading's day,
+    # which would drop the failures of an asset whose sensors went quiet.
+    figures_day = end_day if request.GET.get("end") else timezone.now().date()
+    figures = selectors.asset_reliability_figures(found.pk, figures_day)
     figures["trend"]["chart"] = charts.mtbf_trend_chart(
         "mtbf-trend",
         trend=figures["trend"],

@@ -72,34 +72,37 @@ def _share(part, whole) -> float | None:
     return None if part is None or not whole else float(part) / float(whole)
 
 
-#: Figures compared quarter on quarter, and whether a rise is good news.
-HEADLINE_RISE_IS_BETTER = {
-    "penalty_exposure": False,
-    "addressable_share": True,
-    "revenue_at_risk": False,
-    "production_value_at_risk": False,
-    "maintenance_cost_pct_revenue": False,
-    "oee": True,
-    "maturity_composite": True,
+#: Figures compared quarter on quarter: whether a rise is good news, and the smallest
+#: change that shows (half a dollar; 0.05 percentage points; 0.05 of a score point):
+#: a change that rounds to zero on the page is "same".
+HEADLINE_CHANGES = {
+    "penalty_exposure": (False, 0.5),
+    "addressable_share": (True, 0.0005),
+    "revenue_at_risk": (False, 0.5),
+    "production_value_at_risk": (False, 0.5),
+    "maintenance_cost_pct_revenue": (False, 0.0005),
+    "oee": (True, 0.0005),
+    "maturity_composite": (True, 0.05),
 }
 
 
 def compare(current: dict, previous: dict | None) -> dict[str, dict]:
     """Each headline figure against an earlier roll-up (e.g. last quarter's).
 
-    Per name in ``HEADLINE_RISE_IS_BETTER``: ``{"change": current − previous,
+    Per name in ``HEADLINE_CHANGES``: ``{"change": current − previous,
     "direction": "better" | "worse" | "same"}``, or change None when either side is
-    unknown. Example: exposure 300,000 now vs 250,000 → change +50,000, "worse".
+    unknown; a change smaller than the figure's resolution is "same". Example: exposure
+    300,000 now vs 250,000 → change +50,000, "worse"; OEE 0.8571 vs 0.8573 → "same".
     """
     out = {}
-    for name, rise_is_better in HEADLINE_RISE_IS_BETTER.items():
+    for name, (rise_is_better, resolution) in HEADLINE_CHANGES.items():
         now = current.get(name)
         before = (previous or {}).get(name)
         if now is None or before is None:
             out[name] = {"change": None, "direction": None}
             continue
         change = float(now) - float(before)
-        if change == 0:
+        if abs(change) < resolution:
             direction = "same"
         else:
             direction = "better" if (change > 0) == rise_is_better else "worse"

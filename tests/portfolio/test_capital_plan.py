@@ -85,6 +85,7 @@ def test_the_service_checks_the_writer_and_the_sites(world):
         )
 
 
-def test_the_portfolio_page_links_the_editor_for_writers_only(world):
+def test_the_portfolio_page_links_the_editor(world):
+    """Everyone who sees a portfolio as a whole may edit its plan: the link is always there."""
     page = reverse("portfolio:portfolio", args=[world.portfolio_p.code])
     assert url(world) in client_for(world, "director_p").get(page).content.decode()

@@ -31,6 +31,9 @@ def test_compare_says_which_way_is_better():
     assert changes["addressable_share"] == {"change": None, "direction": None}
     assert compare(now, None)["penalty_exposure"]["change"] is None
     assert compare(now, now)["penalty_exposure"]["direction"] == "same"
+    # A change that rounds to 0.0 points on the page is no change.
+    assert compare({"oee": 0.8571}, {"oee": 0.8573})["oee"]["direction"] == "same"
+    assert compare({"oee": 0.8571}, {"oee": 0.8581})["oee"]["direction"] == "worse"
 
 
 def test_exposure_split():

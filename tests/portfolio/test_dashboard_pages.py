@@ -14,7 +14,7 @@ from tests.people import client_for
 
 NOW = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 1)
-LAST_QUARTER = dt.date(2026, 9, 30)
+EARLIER = dt.date(2026, 7, 31)  # on or before 2026-08-01, one quarter before TODAY
 
 
 def snapshot(site, as_of, *, exposure, addressable, coverage, spend, revenue, **extra):
@@ -72,7 +72,7 @@ def scored(world):
     a, b = world.site_a, world.site_b
     snapshot(
         a,
-        LAST_QUARTER,
+        EARLIER,
         exposure=200_000,
         addressable=50_000,
         coverage=0.5,
@@ -152,14 +152,16 @@ def test_headline_tiles_add_the_sites_latest_snapshots(scored):
     assert figures["maintenance_cost_pct_revenue"]["value"] == pytest.approx(0.02)
     # OEE from the summed sums: A = 900/1000 × 810/900 × 90/100 = 0.729, same for B.
     assert figures["oee"]["value"] == pytest.approx(0.729)
-    # Last quarter only A had a snapshot: exposure 200,000 → +200,000, worse.
-    assert figures["penalty_exposure"]["change"] == pytest.approx(200_000)
+    # One quarter earlier (2026-08-01) only A was scored (2026-07-31), so the change is
+    # like for like, A alone: exposure 200,000 → 300,000 = +100,000, worse; B is new.
+    assert figures["penalty_exposure"]["change"] == pytest.approx(100_000)
     assert figures["penalty_exposure"]["direction"] == "worse"
-    # Addressable share 50,000 ÷ 200,000 = 25 % → 30 %: +5 points, better.
-    assert figures["addressable_share"]["change"] == pytest.approx(0.05)
+    # A's addressable share 50,000 ÷ 200,000 = 25 % → 120,000 ÷ 300,000 = 40 %: +15 points.
+    assert figures["addressable_share"]["change"] == pytest.approx(0.15)
     assert figures["addressable_share"]["direction"] == "better"
     html = response.content.decode()
-    assert "$400,000" in html and "+$200,000" in html and "+5.0 pts" in html
+    assert "$400,000" in html and "+$100,000" in html and "+15.0 pts" in html
+    assert "changes against 2026-08-01" in html and "first scored since: Site B" in html
     assert "trailing 12 months, as of 2026-11-01" in html
     assert "Portfolio P carries $400,000 in annual OEM penalty exposure." in html
 
@@ -217,17 +219,22 @@ def test_history_rolls_up_each_quarter_end(scored):
     points = {p["day"]: p["figures"] for p in response.context["page"].history}
     assert len(points) == 5  # 4 quarter ends and today
     assert points[dt.date(2026, 6, 30)] is None  # no snapshot yet
-    assert float(points[LAST_QUARTER]["penalty_exposure"]) == 200_000
+    # On 2026-09-30 the newest snapshot is A's of 2026-07-31.
+    assert float(points[dt.date(2026, 9, 30)]["penalty_exposure"]) == 200_000
     assert float(points[TODAY]["penalty_exposure"]) == 400_000
-    # Portfolio composite applies the weights to the mean of the site dimension scores.
-    assert response.context["charts"]["history"]["rows"][-1][0] == "2026-11-01"
+    # The composite applies the equal weights to the mean of the sites' dimension scores.
+    # On 2026-09-30 only A: its one known dimension, coverage 0.5 → 50.0. Today: coverage
+    # scores (95 + 50) ÷ 2 = 72.5, the only dimension the snapshots have.
+    assert points[dt.date(2026, 9, 30)]["maturity_composite"] == pytest.approx(50.0)
+    assert points[TODAY]["maturity_composite"] == pytest.approx(72.5)
+    assert response.context["charts"]["history"]["rows"][-1] == ["2026-11-01", "$400,000", "72.5"]
 
 
 def test_as_of_shows_the_snapshots_of_that_day(scored):
     client = client_for(scored, "director_p")
     response = client.get(reverse("portfolio:portfolio", args=["p"]) + "?as_of=2026-10-15")
     assert tiles(response)["penalty_exposure"]["value"] == pytest.approx(200_000)
-    assert "as of 2026-09-30" in response.content.decode()
+    assert "as of 2026-07-31" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -235,7 +242,9 @@ def test_as_of_shows_the_snapshots_of_that_day(scored):
     [
         ("as_of=yesterday", "as_of: 'yesterday' is not a date"),
         ("budget=lots", "budget: 'lots' is not an amount"),
-        ("budget=-5", "budget: must be zero or more"),
+        ("budget=-5", "budget: must be an amount of zero or more"),
+        ("budget=inf", "budget: must be an amount of zero or more"),
+        ("as_of=0001-01-01", "as_of: 0001-01-01 is outside 1970–2199"),
         ("quarters=99", "quarters: must be between 1 and 20"),
     ],
 )
@@ -348,7 +357,7 @@ def test_site_page_as_of_picks_an_older_snapshot(scored):
     response = client_for(scored, "director_p").get(
         reverse("portfolio:site", args=["site-a"]) + "?as_of=2026-10-01"
     )
-    assert response.context["page"].snapshot.as_of == LAST_QUARTER
+    assert response.context["page"].snapshot.as_of == EARLIER
     assert "Site A carries $200,000" in response.content.decode()
 
 
