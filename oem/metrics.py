@@ -661,8 +661,9 @@ def scorecards_known_on(scores: pd.DataFrame, as_of) -> pd.DataFrame:
     """The scorecards a recompute as of ``as_of`` uses: those of complete quarters only.
 
     A quarter's scorecard is known once the quarter is over, so the last quarter counted is
-    the one before as_of's, or as_of's own quarter when as_of is its last day (the same
-    rule as ``portfolio.selectors.site_scoring_inputs`` and :func:`quarterly_exposure`).
+    the one before as_of's, or as_of's own quarter when as_of is its last day (the rule
+    ``portfolio.selectors.site_scoring_inputs`` applies through this function, and
+    :func:`quarterly_exposure`'s).
     Example: as_of 2026-11-01 → up to 2026Q3; as_of 2026-09-30 → up to 2026Q3.
 
     Input columns ``year`` and ``quarter`` (others are kept). Returns the rows kept, in

@@ -390,7 +390,11 @@ class SitePage:
 def site_page(site, *, as_of, quarters) -> SitePage:
     """The site page as of ``as_of`` (None: the newest snapshot). ``site`` comes with
     ``portfolio__standard`` selected."""
-    from portfolio.selectors import exposure_contributions, snapshot_translation
+    from portfolio.selectors import (
+        exposure_contributions,
+        exposure_penalties,
+        snapshot_translation,
+    )
 
     standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=site.portfolio)
     snapshots = SiteScoreSnapshot.objects.filter(site=site)
@@ -403,7 +407,6 @@ def site_page(site, *, as_of, quarters) -> SitePage:
     snapshot.site = site  # snapshot_translation reads site.portfolio.standard
     details = snapshot.details
     values = standard_values(standard)
-    penalties = exposure_contributions(site.pk, snapshot.as_of)
     return SitePage(
         site=site,
         standard=standard,
@@ -417,8 +420,8 @@ def site_page(site, *, as_of, quarters) -> SitePage:
             }
             for gap in details.get("gaps", [])
         ],
-        penalties=penalties[:LATEST_PENALTIES],
-        penalty_count=len(penalties),
+        penalties=exposure_contributions(site.pk, snapshot.as_of, limit=LATEST_PENALTIES),
+        penalty_count=exposure_penalties(site.pk, snapshot.as_of).count(),
         exposure_by_customer=_exposure_by_customer(site, details),
         tier1=_tier1(site, details),
         windows=_windows(details),

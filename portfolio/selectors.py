@@ -83,6 +83,7 @@ def standard_values(standard) -> dict:
 
 def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
     """Everything the recompute of one site needs, read as of the end of ``as_of``."""
+    from oem.metrics import scorecards_known_on
     from oem.models import OEMRelationship, PenaltyRecord, ScorecardResult
     from portfolio.models import ReliabilityStandard
     from reliability.models import (
@@ -194,11 +195,7 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
     )
     scorecards["score"] = scorecards["score"].astype(float)
     # A quarter's scorecard is known once the quarter is over.
-    quarter_index = scorecards["year"] * 4 + scorecards["quarter"] - 1
-    last_complete = as_of.year * 4 + (as_of.month - 1) // 3 - 1
-    if _quarter_end(as_of.year, (as_of.month - 1) // 3 + 1) == as_of:
-        last_complete += 1
-    scorecards = scorecards[quarter_index <= last_complete].reset_index(drop=True)
+    scorecards = scorecards_known_on(scorecards, as_of)
     penalties = _frame(
         PenaltyRecord.objects.filter(
             relationship__site=site,
@@ -268,11 +265,6 @@ def gaps_below_since(site_id: int, as_of: dt.date) -> dict[str, dt.date]:
         for dimension in open_gaps:
             since[dimension] = as_of_day
     return since
-
-
-def _quarter_end(year: int, quarter: int) -> dt.date:
-    month = 3 * quarter
-    return dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
 
 
 def _last_readings(site_id: int, window_end: pd.Timestamp) -> pd.DataFrame:
@@ -410,18 +402,24 @@ def snapshot_rows(site_ids, as_of: dt.date | None, keys=_DETAIL_KEYS) -> list[di
     return out
 
 
-def exposure_contributions(site_id: int, as_of: dt.date) -> list[dict]:
-    """The penalty records behind a site's exposure as of ``as_of`` (trailing 12 months),
-    each with the failure event it stems from and whether that failure was detectable,
-    i.e. counts toward the addressable exposure."""
+def exposure_penalties(site_id: int, as_of: dt.date):
+    """The penalty records in a site's exposure window as of ``as_of`` (trailing 12 months)."""
     from oem.models import PenaltyRecord
 
+    return PenaltyRecord.objects.filter(
+        relationship__site_id=site_id,
+        incurred_on__gt=as_of - dt.timedelta(days=365),
+        incurred_on__lte=as_of,
+    )
+
+
+def exposure_contributions(site_id: int, as_of: dt.date, limit: int | None = None) -> list[dict]:
+    """The penalty records behind a site's exposure as of ``as_of`` (trailing 12 months),
+    newest first (the latest ``limit`` when given), each with the failure event it stems
+    from and whether that failure was detectable, i.e. counts toward the addressable
+    exposure."""
     rows = (
-        PenaltyRecord.objects.filter(
-            relationship__site_id=site_id,
-            incurred_on__gt=as_of - dt.timedelta(days=365),
-            incurred_on__lte=as_of,
-        )
+        exposure_penalties(site_id, as_of)
         .order_by("-incurred_on", "pk")
         .values(
             "pk",
@@ -437,6 +435,8 @@ def exposure_contributions(site_id: int, as_of: dt.date) -> list[dict]:
             "failure_event__failure_mode__detectable_by_condition_monitoring",
         )
     )
+    if limit is not None:
+        rows = rows[:limit]
     return [
         {
             "penalty_id": r["pk"],

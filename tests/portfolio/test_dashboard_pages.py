@@ -396,5 +396,5 @@ def test_site_page_query_count_is_pinned(scored, django_assert_num_queries):
     client = client_for(scored, "director_p")
     url = reverse("portfolio:site", args=["site-a"])
     client.get(url)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.get(url)
