@@ -18,7 +18,9 @@ files once; pages carry only their figures' JSON.
 """
 
 import json
+import os
 import re
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -94,9 +96,13 @@ def _css_folder() -> Path:
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)
         text = plotly_css((_PACKAGE_DATA / "plotly.min.js").read_text(encoding="utf-8"))
-        partial = target.with_suffix(".tmp")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(target)
+        # A file of its own per writer, then an atomic rename: the live server's threads
+        # (and several processes) may all find the file missing at once.
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False
+        ) as partial:
+            partial.write(text)
+        os.replace(partial.name, target)
     return folder
 
 

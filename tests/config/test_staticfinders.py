@@ -44,3 +44,21 @@ def test_the_styles_the_bundle_would_inject_are_guarded():
     )
     assert injected_style_ids(bundle) == ["9f215cf04c5486422605"]
     assert len(plotly_style_guards()) >= 1  # the installed bundle's MapLibre style
+
+
+def test_the_rules_file_is_written_safely_by_concurrent_first_requests(tmp_path, settings):
+    """Many threads finding plotly.css missing at once all get the whole file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from config import staticfinders
+
+    settings.BASE_DIR = tmp_path
+    staticfinders._css_folder.cache_clear()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            found = list(pool.map(lambda _: staticfinders._css_folder.__wrapped__(), range(16)))
+        rules = (found[0] / "plotly.css").read_text(encoding="utf-8")
+        assert ".main-svg {position:absolute" in rules
+        assert not list(found[0].glob("*.tmp"))
+    finally:
+        staticfinders._css_folder.cache_clear()
