@@ -15,7 +15,7 @@ from django.db.models import F
 
 from oem import metrics
 from oem.models import OEMRelationship, PenaltyRecord, ScorecardResult
-from portfolio.models import SiteScoreSnapshot
+from portfolio.selectors import snapshot_rows
 
 # What portfolio.scoring.site projects (its "revenue_at_risk" window says so too).
 HORIZON_QUARTERS = 4
@@ -31,33 +31,18 @@ def visible_relationships(user):
 def site_risk_snapshots(site_ids) -> dict[int, dict]:
     """Each site's latest snapshot, reduced to what the OEM pages show: ``as_of``, the
     revenue-at-risk ``window`` and ``rows`` (``details["revenue_at_risk"]`` by
-    relationship_id). Sites without a snapshot are absent. One query; the JSON keys are
-    read in the database, not the whole ``details``."""
-    # Pick the latest ids first (index only), then read JSON from those rows alone: a
-    # site keeps a snapshot a night, and each ``details`` is large.
-    latest = (
-        SiteScoreSnapshot.objects.filter(site_id__in=list(site_ids))
-        .order_by("site_id", "-as_of")
-        .distinct("site_id")
-        .values("pk")
-    )
-    snapshots = (
-        SiteScoreSnapshot.objects.filter(pk__in=latest)
-        .order_by()  # the default ordering would join sites and portfolios
-        .values(
-            "site_id",
-            "as_of",
-            rows=F("details__revenue_at_risk"),
-            window=F("details__windows__revenue_at_risk"),
-        )
-    )
+    relationship_id). Sites without a snapshot are absent. One query
+    (``portfolio.selectors.snapshot_rows``: only these JSON keys are read)."""
+    found = snapshot_rows(site_ids, None, keys=("revenue_at_risk", "windows__revenue_at_risk"))
     return {
         snapshot["site_id"]: {
             "as_of": snapshot["as_of"],
-            "window": snapshot["window"] or {},
-            "rows": {row["relationship_id"]: row for row in snapshot["rows"] or []},
+            "window": snapshot["details"]["windows"]["revenue_at_risk"] or {},
+            "rows": {
+                row["relationship_id"]: row for row in snapshot["details"]["revenue_at_risk"] or []
+            },
         }
-        for snapshot in snapshots
+        for snapshot in found
     }
 
 

@@ -10,7 +10,7 @@ point in time.
 import calendar
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db import connection
@@ -368,23 +368,24 @@ GAP_LABELS = {
 
 @dataclass
 class SitePage:
-    """Everything the site page shows (see templates/portfolio/site.html)."""
+    """Everything the site page shows (see templates/portfolio/site.html); a site with no
+    snapshot yet has only its site, standard and proposal."""
 
     site: object
     standard: object
-    snapshot: object | None
-    dimensions: list[dict]
-    gaps: list[dict]
-    penalties: list[dict]
-    penalty_count: int
-    exposure_by_customer: list[dict]
-    tier1: list[dict]
-    windows: list[dict]
-    oee_lines: list[dict]
-    sentences: list[dict]
     proposal: object | None
-    payback_months: float | None
-    history: list[dict]
+    snapshot: object | None = None
+    dimensions: list[dict] = field(default_factory=list)
+    gaps: list[dict] = field(default_factory=list)
+    penalties: list[dict] = field(default_factory=list)
+    penalty_count: int = 0
+    exposure_by_customer: list[dict] = field(default_factory=list)
+    tier1: list[dict] = field(default_factory=list)
+    windows: list[dict] = field(default_factory=list)
+    oee_lines: list[dict] = field(default_factory=list)
+    sentences: list[dict] = field(default_factory=list)
+    payback_months: float | None = None
+    history: list[dict] = field(default_factory=list)
 
 
 def site_page(site, *, as_of, quarters) -> SitePage:
@@ -403,7 +404,7 @@ def site_page(site, *, as_of, quarters) -> SitePage:
     snapshot = snapshots.order_by("-as_of").first()
     proposal = CapitalProposal.objects.filter(site=site).first()
     if snapshot is None:
-        return SitePage(site, standard, None, [], [], [], 0, [], [], [], [], [], proposal, None, [])
+        return SitePage(site=site, standard=standard, proposal=proposal)
     snapshot.site = site  # snapshot_translation reads site.portfolio.standard
     details = snapshot.details
     values = standard_values(standard)

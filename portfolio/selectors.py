@@ -55,18 +55,6 @@ class SiteInputs:
     below_since: dict  # dimension -> the day the site first fell below the bar, unbroken
 
 
-def _frame(queryset, columns: dict[str, str]) -> pd.DataFrame:
-    """A values() query as a DataFrame with our column names (``{ours: lookup}``)."""
-    rows = list(queryset.values_list(*columns.values()))
-    return pd.DataFrame(rows, columns=list(columns))
-
-
-def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    for column in columns:
-        frame[column] = pd.to_datetime(frame[column], utc=True)
-    return frame
-
-
 def standard_values(standard) -> dict:
     """The standard's thresholds and weights as plain numbers, for the pure functions."""
     from portfolio.models import ReliabilityStandard
@@ -94,13 +82,13 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
         ProductionRecord,
         WorkOrder,
     )
-    from reliability.selectors import failure_frame, work_order_frame
+    from reliability.selectors import failure_frame, values_frame, work_order_frame
 
     site = Site.objects.select_related("portfolio").get(pk=site_id)
     standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=site.portfolio)
     window_end = pd.Timestamp(as_of + dt.timedelta(days=1), tz="UTC")
     since = window_end - pd.Timedelta(days=HISTORY_DAYS)
-    assets = _frame(
+    assets = values_frame(
         Asset.objects.filter(site=site, is_active=True),
         {
             "asset_id": "pk",
@@ -117,25 +105,22 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
     assets["replacement_value"] = assets["replacement_value"].astype(float)
     failures = failure_frame(FailureEvent.objects.filter(asset__site=site), since, window_end)
     work_orders = work_order_frame(WorkOrder.objects.filter(site=site), since, window_end)
-    windows = _utc(
-        _frame(
-            ChangeoverWindow.objects.filter(
-                line__site=site, ends_at__lte=window_end, starts_at__gte=since
-            ),
-            {
-                "window_id": "pk",
-                "line_id": "line_id",
-                "starts_at": "starts_at",
-                "ends_at": "ends_at",
-                "available_minutes": "available_minutes",
-                "maintenance_minutes_scheduled": "maintenance_minutes_scheduled",
-                "maintenance_minutes_executed": "maintenance_minutes_executed",
-            },
+    windows = values_frame(
+        ChangeoverWindow.objects.filter(
+            line__site=site, ends_at__lte=window_end, starts_at__gte=since
         ),
-        "starts_at",
-        "ends_at",
+        {
+            "window_id": "pk",
+            "line_id": "line_id",
+            "starts_at": "starts_at",
+            "ends_at": "ends_at",
+            "available_minutes": "available_minutes",
+            "maintenance_minutes_scheduled": "maintenance_minutes_scheduled",
+            "maintenance_minutes_executed": "maintenance_minutes_executed",
+        },
+        dates=("starts_at", "ends_at"),
     )
-    production = _frame(
+    production = values_frame(
         ProductionRecord.objects.filter(
             line__site=site,
             production_date__lte=as_of,
@@ -151,27 +136,23 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
             "good_count": "good_count",
         },
     )
-    alerts = _utc(
-        _frame(
-            Alert.objects.filter(
-                asset__site=site, asset__tier=1, detected_at__lt=window_end, detected_at__gte=since
-            ),
-            {
-                "alert_id": "pk",
-                "asset_id": "asset_id",
-                "detected_at": "detected_at",
-                "acknowledged_at": "acknowledged_at",
-                "closed_at": "closed_at",
-                "resolution": "resolution",
-            },
+    alerts = values_frame(
+        Alert.objects.filter(
+            asset__site=site, asset__tier=1, detected_at__lt=window_end, detected_at__gte=since
         ),
-        "detected_at",
-        "acknowledged_at",
-        "closed_at",
+        {
+            "alert_id": "pk",
+            "asset_id": "asset_id",
+            "detected_at": "detected_at",
+            "acknowledged_at": "acknowledged_at",
+            "closed_at": "closed_at",
+            "resolution": "resolution",
+        },
+        dates=("detected_at", "acknowledged_at", "closed_at"),
     )
     alerts.loc[alerts["closed_at"] >= window_end, ["closed_at", "resolution"]] = [pd.NaT, ""]
     alerts.loc[alerts["acknowledged_at"] >= window_end, "acknowledged_at"] = pd.NaT
-    relationships = _frame(
+    relationships = values_frame(
         OEMRelationship.objects.filter(site=site),
         {
             "relationship_id": "pk",
@@ -184,7 +165,7 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
     )
     for column in ("annual_revenue", "sdp_threshold_score"):
         relationships[column] = relationships[column].astype(float)
-    scorecards = _frame(
+    scorecards = values_frame(
         ScorecardResult.objects.filter(relationship__site=site),
         {
             "relationship_id": "relationship_id",
@@ -196,7 +177,7 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
     scorecards["score"] = scorecards["score"].astype(float)
     # A quarter's scorecard is known once the quarter is over.
     scorecards = scorecards_known_on(scorecards, as_of)
-    penalties = _frame(
+    penalties = values_frame(
         PenaltyRecord.objects.filter(
             relationship__site=site,
             incurred_on__lte=as_of,
@@ -284,7 +265,9 @@ def _last_readings(site_id: int, window_end: pd.Timestamp) -> pd.DataFrame:
             [window_end.to_pydatetime(), site_id],
         )
         rows = cursor.fetchall()
-    return _utc(pd.DataFrame(rows, columns=["asset_id", "last_reading_at"]), "last_reading_at")
+    frame = pd.DataFrame(rows, columns=["asset_id", "last_reading_at"])
+    frame["last_reading_at"] = pd.to_datetime(frame["last_reading_at"], utc=True)
+    return frame
 
 
 def _history_start(site_id: int) -> dt.date | None:
@@ -318,12 +301,6 @@ def latest_snapshots(site_ids, as_of: dt.date | None = None):
     if as_of is not None:
         snapshots = snapshots.filter(as_of__lte=as_of)
     return snapshots.order_by("site_id", "-as_of").distinct("site_id")
-
-
-def snapshot_figures(snapshot) -> dict:
-    """A snapshot as the plain dict the portfolio roll-up takes."""
-    fields = [f.name for f in snapshot._meta.concrete_fields]
-    return {name: getattr(snapshot, name) for name in fields}
 
 
 def portfolio_figures(portfolio, as_of: dt.date | None = None) -> dict:

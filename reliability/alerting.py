@@ -105,12 +105,7 @@ def assess(sensor, times: np.ndarray, means: np.ndarray, now) -> dict | None:
         threshold = boundaries[2]
         rule = "zone"
     else:
-        thresholds = condition.CLASS_THRESHOLDS.get(
-            sensor.asset_class, condition.CLASS_THRESHOLDS["default"]
-        )
-        warning, alarm = thresholds.get(
-            sensor.metric, condition.CLASS_THRESHOLDS["default"][sensor.metric]
-        )
+        warning, alarm = condition.class_thresholds(sensor.asset_class, sensor.metric)
         zone = ""
         severity = condition.threshold_severity(latest, warning, alarm)
         threshold = alarm

@@ -294,7 +294,7 @@ def asset_reliability_inputs(asset_id: int, as_of: dt.date) -> AssetReliabilityI
 def failure_frame(failures, since, window_end) -> pd.DataFrame:
     """Failure events of ``failures`` (a queryset) started in [since, window_end), as the
     scoring functions take them; an end after ``window_end`` is not yet known (NaT)."""
-    frame = _values_frame(
+    frame = values_frame(
         failures.filter(started_at__lt=window_end, started_at__gte=since),
         {
             "failure_id": "pk",
@@ -315,7 +315,7 @@ def work_order_frame(work_orders, since, window_end) -> pd.DataFrame:
     """Work orders of ``work_orders`` (a queryset) opened in [since, window_end), as the
     scoring functions take them: starts and completions after ``window_end`` are not yet
     known (NaT), costs are floats."""
-    frame = _values_frame(
+    frame = values_frame(
         work_orders.filter(opened_at__lt=window_end, opened_at__gte=since),
         {
             "work_order_id": "pk",
@@ -338,8 +338,9 @@ def work_order_frame(work_orders, since, window_end) -> pd.DataFrame:
     return frame
 
 
-def _values_frame(queryset, columns: dict[str, str], dates=()) -> pd.DataFrame:
-    """A values() query as a DataFrame with our column names, ``dates`` as UTC."""
+def values_frame(queryset, columns: dict[str, str], dates=()) -> pd.DataFrame:
+    """A values() query as a DataFrame with our column names (``{ours: lookup}``), the
+    ``dates`` columns as UTC timestamps."""
     frame = pd.DataFrame(list(queryset.values_list(*columns.values())), columns=list(columns))
     for column in dates:
         frame[column] = pd.to_datetime(frame[column], utc=True)
@@ -357,11 +358,7 @@ def asset_reliability_figures(asset_id: int, as_of: dt.date) -> dict:
     """MTBF and MTTR over the trailing 12 months to the end of ``as_of`` and the MTBF trend
     over the 4 complete quarters before it, from the functions and inputs the site
     recompute uses (portfolio/scoring/site.py), so the numbers agree with the site's."""
-    return _asset_reliability_figures(asset_id, asset_reliability_inputs(asset_id, as_of))
-
-
-def _asset_reliability_figures(asset_id: int, inputs) -> dict:
-    as_of = inputs.as_of
+    inputs = asset_reliability_inputs(asset_id, as_of)
     year_start = inputs.window_end - pd.Timedelta(days=365)
     mtbf = metrics.mtbf(inputs.failures, [asset_id], year_start, inputs.window_end).iloc[0]
     repair = metrics.mttr(inputs.work_orders, year_start, inputs.window_end)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from portfolio.access import Action, can_write_site
+from portfolio.dashboard import EARLIEST_DAY, LATEST_DAY
 from reliability import charts, condition, selectors, services
 from reliability.api.filters import AlertFilter
 from reliability.models import (
@@ -112,8 +113,6 @@ DEFAULT_WINDOW = "30d"
 MAX_WINDOW_DAYS = 365  # beyond a year the daily roll-ups thin out to a blur
 LATEST = 20
 WINDOW_PATTERN = re.compile(r"^(\d{1,3})d$")
-# Dates pandas and the database handle without overflow, with room for any real history.
-EARLIEST_END, LATEST_END = dt.date(1970, 1, 1), dt.date(2199, 12, 31)
 
 
 def asset_window(params, default_end: dt.date) -> tuple[int, dt.date, list[str]]:
@@ -141,10 +140,10 @@ def asset_window(params, default_end: dt.date) -> tuple[int, dt.date, list[str]]
             end = dt.date.fromisoformat(raw_end)
         except ValueError:
             end = None
-        if end is None or not EARLIEST_END <= end <= LATEST_END:
+        if end is None or not EARLIEST_DAY <= end <= LATEST_DAY:
             problems.append(
-                f"End {raw_end!r} is not a date like 2026-10-31 between {EARLIEST_END.year} "
-                f"and {LATEST_END.year}: showing {default_end}."
+                f"End {raw_end!r} is not a date like 2026-10-31 between {EARLIEST_DAY.year} "
+                f"and {LATEST_DAY.year}: showing {default_end}."
             )
             end = default_end
     return days, end, problems

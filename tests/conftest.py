@@ -30,3 +30,11 @@ def world(db):
     from tests.people import build_world
 
     return build_world()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _drf_loaded_before_any_frozen_clock():
+    """DRF's throttles keep ``time.time`` as a class attribute when first imported (with
+    the URLconf, on the first request). If that first request runs under freezegun, the
+    fake clock stays for the whole run and every later API request fails: load it first."""
+    import rest_framework.throttling  # noqa: F401

@@ -14,13 +14,12 @@ from hypothesis import strategies as st
 
 from oem.models import PenaltyRecord
 from portfolio import tasks
-from portfolio.models import Portfolio, Site, SiteScoreSnapshot
+from portfolio.models import Site, SiteScoreSnapshot
 from portfolio.scoring.portfolio import aggregate
 from portfolio.selectors import (
     exposure_contributions,
     portfolio_figures,
     revenue_at_risk_contributions,
-    snapshot_figures,
 )
 from portfolio.services import quarter_ends, site_recompute_scores
 
@@ -244,13 +243,6 @@ def test_recompute_command_backfills_quarters(demo):
 def test_quarter_ends():
     assert quarter_ends(dt.date(2026, 1, 15), 2) == [dt.date(2025, 9, 30), dt.date(2025, 12, 31)]
     assert quarter_ends(dt.date(2026, 3, 31), 1) == [dt.date(2025, 12, 31)]
-
-
-def test_snapshot_figures_are_plain(demo):
-    snapshot = site_recompute_scores(demo.first().pk, AS_OF)
-    data = snapshot_figures(snapshot)
-    assert data["site"] == snapshot.site and "details" in data
-    assert Portfolio.objects.exists()
 
 
 def test_translation_table_speaks_every_known_figure_with_its_window(demo):
