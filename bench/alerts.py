@@ -25,7 +25,7 @@ Uses the database named by DATABASE_URL, which must hold the large demo (seed 7,
    production it is a separate Celery task, debounced; here (no broker, eager tasks) it
    would run inline and write today's score snapshots. The sites it would queue are
    printed. The ingest alone is broken down by step (wrapping the functions it calls).
-4. Alerts: ``reliability.alerting.evaluate_alerts(now=2026-11-03T00:00Z)`` over all
+4. Alerts: ``reliability.alerting.alerts_evaluate(now=2026-11-03T00:00Z)`` over all
    sensors (it reads the hourly roll-ups of the last 14 days), after a ``CHECKPOINT``;
    its phases (reading the hourly means, assessing each sensor, recording alerts) are
    measured by wrapping them.
@@ -72,11 +72,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from hotspots import hotspots  # noqa: E402
 
+from demo.generator import generate, sensor_values  # noqa: E402
+from demo.scales import SCALES  # noqa: E402
 from ingest import readings as ingest_readings  # noqa: E402
 from ingest import services as ingest_services  # noqa: E402
 from ingest.models import IngestBatch  # noqa: E402
-from portfolio.demo.generator import generate, sensor_values  # noqa: E402
-from portfolio.demo.scales import SCALES  # noqa: E402
 from reliability import alerting, rollups  # noqa: E402
 from reliability.models import METRIC_BOUNDS, Alert, ReadingDaily, ReadingHourly, Sensor  # noqa: E402
 
@@ -409,7 +409,7 @@ def _evaluate(result: dict, phases: dict, open_before: int) -> None:
     try:
         _checkpoint()
         t0 = time.perf_counter()
-        counts = alerting.evaluate_alerts(now=EVALUATE_AT)
+        counts = alerting.alerts_evaluate(now=EVALUATE_AT)
         seconds = time.perf_counter() - t0
     finally:
         for name, original in originals.items():
@@ -422,7 +422,7 @@ def _evaluate(result: dict, phases: dict, open_before: int) -> None:
     result["evaluate_s"] = phases["evaluate"]
     result["alerts"] = {**counts, "open_before": open_before}
     _line(
-        "evaluate_alerts",
+        "alerts_evaluate",
         f"{seconds:.2f} s for {counts['sensors']:,} sensors as of {EVALUATE_AT.isoformat()}: "
         f"{counts['opened']} opened, {counts['updated']} updated "
         f"({open_before} open before the run)",
@@ -447,10 +447,10 @@ def _profile(top: int, max_alert_before: int, sensor_ids, unix_us, values, chunk
     profiler = cProfile.Profile()
     t0 = time.perf_counter()
     profiler.enable()
-    alerting.evaluate_alerts(now=EVALUATE_AT)
+    alerting.alerts_evaluate(now=EVALUATE_AT)
     profiler.disable()
-    _line("profiled evaluate_alerts", f"{time.perf_counter() - t0:.2f} s (with the profiler)")
-    found["evaluate_alerts"] = hotspots(profiler, top, "evaluate_alerts", exclude="bench/alerts.py")
+    _line("profiled alerts_evaluate", f"{time.perf_counter() - t0:.2f} s (with the profiler)")
+    found["alerts_evaluate"] = hotspots(profiler, top, "alerts_evaluate", exclude="bench/alerts.py")
 
     _delete_day_rollups()
     profiler = cProfile.Profile()

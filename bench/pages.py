@@ -83,12 +83,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from core.dates import quarter_ends  # noqa: E402
+from demo.generator import generate  # noqa: E402
+from demo.loader import delete_demo, demo_portfolio_codes  # noqa: E402
+from demo.scales import SCALES  # noqa: E402
 from oem.models import OEMRelationship, PenaltyRecord, ScorecardResult  # noqa: E402
-from portfolio.demo.generator import generate  # noqa: E402
-from portfolio.demo.loader import delete_demo, demo_portfolio_codes  # noqa: E402
-from portfolio.demo.scales import SCALES  # noqa: E402
 from portfolio.models import Membership, Role, Site, SiteScoreSnapshot  # noqa: E402
-from portfolio.services import quarter_ends  # noqa: E402
 from reliability.models import Alert, Asset, FailureEvent, ReadingDaily, Sensor, WorkOrder  # noqa: E402
 
 SCALE = SCALES["large"]
@@ -401,12 +401,12 @@ def _pick_pages() -> list[Page]:
     return [
         Page(
             "portfolio",
-            reverse("portfolio:portfolio", args=[portfolio.code]),
+            reverse("scores:portfolio", args=[portfolio.code]),
             f"{portfolio.name}, {portfolio.sites.count()} sites",
         ),
         Page(
             "site",
-            reverse("portfolio:site", args=[site["code"]]),
+            reverse("scores:site", args=[site["code"]]),
             f"{site['code']}, {site['assets']} assets, {site['sensors']} active sensors",
         ),
         Page(
@@ -418,7 +418,7 @@ def _pick_pages() -> list[Page]:
         ),
         Page(
             "oem",
-            reverse("oem:relationship", args=[relationship["pk"]]),
+            reverse("scores:relationship", args=[relationship["pk"]]),
             f"{relationship['name']}, {relationship['scorecards']} scorecards, "
             f"{relationship['penalties']} penalties",
         ),

@@ -10,7 +10,7 @@ a day of data). Steps:
    demo is already there (same sites, assets, sensors, work orders and readings count), then
    ``VACUUM ANALYZE reliability_reading`` (and ``ANALYZE`` of the rest).
 2. Full recompute: deletes every ``SiteScoreSnapshot`` and times
-   ``portfolio.services.site_recompute_scores(site_id, 2026-11-01)`` for every site.
+   ``scores.services.site_recompute_scores(site_id, 2026-11-01)`` for every site.
 3. Incremental: adds 2026-11-02 for the site with the most sensors (hourly readings, the
    demo's cadence, for each of its active sensors, by binary COPY; two work orders through
    the ORM), then times ``site_recompute_scores(site_id, 2026-11-02)``, best of 3, and its
@@ -49,13 +49,13 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from portfolio.demo.generator import generate, sensor_values  # noqa: E402
-from portfolio.demo.loader import delete_demo, demo_portfolio_codes  # noqa: E402
-from portfolio.demo.scales import SCALES  # noqa: E402
+from demo.generator import generate, sensor_values  # noqa: E402
+from demo.loader import delete_demo, demo_portfolio_codes  # noqa: E402
+from demo.scales import SCALES  # noqa: E402
 from portfolio.models import Portfolio, Site, SiteScoreSnapshot  # noqa: E402
-from portfolio.services import site_recompute_scores  # noqa: E402
 from reliability import readings_copy  # noqa: E402
 from reliability.models import Asset, Reading, Sensor, WorkOrder  # noqa: E402
+from scores.services import site_recompute_scores  # noqa: E402
 
 SEED = 7
 END = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)  # the demo's end: readings stop just before
@@ -205,7 +205,7 @@ def _full_recompute(sites: list[tuple[int, str]], result: dict) -> None:
     started = time.perf_counter()
     for site_id, code in sites:
         t0 = time.perf_counter()
-        site_recompute_scores(site_id, AS_OF)
+        site_recompute_scores(site_id=site_id, as_of=AS_OF)
         per_site[code] = time.perf_counter() - t0
         _line(f"site {code}", f"{per_site[code]:.2f} s")
     result["full_recompute_s"] = _round(time.perf_counter() - started)
@@ -304,7 +304,7 @@ def _incremental(site_id: int, result: dict) -> None:
     runs = []
     for _ in range(REPEATS):
         t0 = time.perf_counter()
-        site_recompute_scores(site_id, NEW_DAY)
+        site_recompute_scores(site_id=site_id, as_of=NEW_DAY)
         runs.append(time.perf_counter() - t0)
     result["site_incremental_s"] = _round(min(runs))
     result["site_incremental_runs_s"] = [_round(s) for s in runs]
@@ -314,8 +314,8 @@ def _incremental(site_id: int, result: dict) -> None:
         f"{', '.join(f'{s:.2f}' for s in runs)}; target < {TARGET_SITE_S:.0f} s)",
     )
     # Where the time goes: the same two steps site_recompute_scores runs before its write.
-    from portfolio.scoring.site import compute_site_figures
-    from portfolio.selectors import site_scoring_inputs
+    from scores.figures.site import compute_site_figures
+    from scores.selectors import site_scoring_inputs
 
     inputs_s, compute_s = [], []
     for _ in range(REPEATS):
@@ -341,7 +341,7 @@ def _profile(site_id: int, top: int) -> list[dict]:
     then any function by its own time (where the CPU goes, library code included)."""
     profiler = cProfile.Profile()
     profiler.enable()
-    site_recompute_scores(site_id, NEW_DAY)
+    site_recompute_scores(site_id=site_id, as_of=NEW_DAY)
     profiler.disable()
     return hotspots(profiler, top, f"one recompute (site as of {NEW_DAY})")["project_cumulative"]
 

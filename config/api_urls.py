@@ -4,13 +4,14 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from ingest.api.views import BulkReadingsView, BulkWorkOrdersView, IngestBatchViewSet
-from portfolio.api.views import PortfolioViewSet, SiteViewSet
+from portfolio.api.views import SiteViewSet
 from reliability.api.views import AlertViewSet, AssetViewSet, SensorSeriesView
+from scores.api.views import PortfolioWithFiguresViewSet
 
 app_name = "api"
 
 router = DefaultRouter()
-router.register("portfolios", PortfolioViewSet, basename="portfolio")
+router.register("portfolios", PortfolioWithFiguresViewSet, basename="portfolio")
 router.register("sites", SiteViewSet, basename="site")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("alerts", AlertViewSet, basename="alert")

@@ -5,19 +5,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
-from portfolio.views import home as portfolio_views
 from reliability import views as reliability_views
+from scores.views import home as home_views
 
 urlpatterns = [
-    path("", portfolio_views.home, name="home"),
-    path("sites/", portfolio_views.sites, name="sites"),
+    path("", home_views.home, name="home"),
+    path("sites/", home_views.sites, name="sites"),
     path("accounts/", include("accounts.urls")),
     path("ingest/", include("ingest.urls")),
     path("alerts/", include("reliability.urls")),
     path("assets/<int:pk>/", reliability_views.asset, name="asset"),
-    path("oem/", include("oem.urls")),
-    path("", include("portfolio.urls")),
-    path("notifications/", portfolio_views.notifications, name="notifications"),
+    path("", include("scores.urls")),
+    path("notifications/", reliability_views.notifications, name="notifications"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("config.api_urls")),

@@ -28,6 +28,7 @@ from portfolio.models import Membership, Site
 from . import csvchunks, mappings, readings, records
 from .kinds import spec_for
 from .models import IngestBatch, Kind, RejectedRow, Source, Status
+from .signals import batch_loaded
 
 log = logging.getLogger(__name__)
 
@@ -374,13 +375,9 @@ def _finish(batch: IngestBatch, status: str, error: str, ctx=None) -> None:
         IngestBatch.objects.filter(pk=batch.pk).update(**changes)
         if status == Status.DONE and ctx is not None and ctx.touched_sites:
             sites = sorted(ctx.touched_sites)
-            transaction.on_commit(lambda: _recompute(sites))
-
-
-def _recompute(site_ids: list[int]) -> None:
-    from portfolio.tasks import schedule_site_recompute
-
-    schedule_site_recompute(site_ids)
+            transaction.on_commit(
+                lambda: batch_loaded.send(sender=IngestBatch, batch_id=batch.pk, site_ids=sites)
+            )
 
 
 # --- Reporting -----------------------------------------------------------------------

@@ -1,15 +1,15 @@
 """Plotly figures for the OEM relationship and customer pages, as plain dicts.
 
 Only layout: the scores, the fitted trend, the projection band and the penalty sums come
-computed (``oem.selectors`` over ``oem.metrics``); see ``portfolio.charts`` for why dicts.
+computed (``oem.selectors`` over ``oem.metrics``); see ``core.charts`` for why dicts.
 """
 
 import datetime as dt
 
 import pandas as pd
 
-from portfolio.charts import COLORS, base_layout, figure
-from portfolio.language import format_money
+from core.charts import COLORS, base_layout, figure
+from core.language import format_money
 
 BAND_FILL = "rgba(31, 95, 168, 0.15)"  # COLORS["accent"], light
 SITE_COLORS = ["#1f5fa8", "#b54708", "#1b6e20", "#6941c6", "#b42318", "#0e7090", "#9aa5b1"]

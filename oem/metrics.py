@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from portfolio.scoring.checks import ScoringError, as_numbers, require_columns
+from core.frames import ScoringError, as_numbers, require_columns
 
 __all__ = [
     "ScoringError",
@@ -662,7 +662,7 @@ def scorecards_known_on(scores: pd.DataFrame, as_of) -> pd.DataFrame:
 
     A quarter's scorecard is known once the quarter is over, so the last quarter counted is
     the one before as_of's, or as_of's own quarter when as_of is its last day (the rule
-    ``portfolio.selectors.site_scoring_inputs`` applies through this function, and
+    ``scores.selectors.site_scoring_inputs`` applies through this function, and
     :func:`quarterly_exposure`'s).
     Example: as_of 2026-11-01 → up to 2026Q3; as_of 2026-09-30 → up to 2026Q3.
 

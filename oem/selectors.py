@@ -1,11 +1,9 @@
-"""Read-side queries for the OEM relationship and customer pages; scoped with ``visible_to``.
+"""Reads of OEM relationships, scorecards and penalties; scoped with ``visible_to``.
 
-The probability of SDP review and the revenue at risk a page shows are the ones stored in
-each site's latest score snapshot (``SiteScoreSnapshot.details["revenue_at_risk"]``), so a
-page says what the portfolio page, the API and the slides say. The scorecard chart is drawn
-from the same inputs: this relationship's scorecards as known on the snapshot's day, through
-the same pure functions (``oem.metrics``). Reading only this relationship's rows keeps the
-page cheap; ``portfolio.selectors.revenue_at_risk_contributions`` reads the whole site.
+``relationship_risk`` recomputes one relationship's scorecard trend and probability of SDP
+review from its own rows, through the pure functions the site recompute uses
+(``oem.metrics``), so a page can draw the line behind a stored figure without reading the
+whole site.
 """
 
 import datetime as dt
@@ -13,12 +11,10 @@ import datetime as dt
 import pandas as pd
 from django.db.models import F
 
+from core.dates import SDP_HORIZON_QUARTERS, quarters_back_start
 from oem import metrics
 from oem.models import OEMRelationship, PenaltyRecord, ScorecardResult
-from portfolio.selectors import snapshot_rows
 
-# What portfolio.scoring.site projects (its "revenue_at_risk" window says so too).
-HORIZON_QUARTERS = 4
 SCORE_COLUMNS = ["year", "quarter", "score"]
 PENALTY_COLUMNS = ["penalty_id", "relationship_id", "site_id", "incurred_on", "amount"]
 
@@ -26,24 +22,6 @@ PENALTY_COLUMNS = ["penalty_id", "relationship_id", "site_id", "incurred_on", "a
 def visible_relationships(user):
     """Relationships at the sites ``user`` sees, with customer, site and portfolio joined."""
     return OEMRelationship.objects.visible_to(user).select_related("customer", "site__portfolio")
-
-
-def site_risk_snapshots(site_ids) -> dict[int, dict]:
-    """Each site's latest snapshot, reduced to what the OEM pages show: ``as_of``, the
-    revenue-at-risk ``window`` and ``rows`` (``details["revenue_at_risk"]`` by
-    relationship_id). Sites without a snapshot are absent. One query
-    (``portfolio.selectors.snapshot_rows``: only these JSON keys are read)."""
-    found = snapshot_rows(site_ids, None, keys=("revenue_at_risk", "windows__revenue_at_risk"))
-    return {
-        snapshot["site_id"]: {
-            "as_of": snapshot["as_of"],
-            "window": snapshot["details"]["windows"]["revenue_at_risk"] or {},
-            "rows": {
-                row["relationship_id"]: row for row in snapshot["details"]["revenue_at_risk"] or []
-            },
-        }
-        for snapshot in found
-    }
 
 
 def relationship_scorecards(relationship_id: int) -> pd.DataFrame:
@@ -63,7 +41,7 @@ def relationship_risk(
     relationship: OEMRelationship,
     scores: pd.DataFrame,
     as_of: dt.date,
-    horizon_quarters: int = HORIZON_QUARTERS,
+    horizon_quarters: int = SDP_HORIZON_QUARTERS,
 ) -> dict:
     """The relationship's scorecard trend and probability of SDP review as of ``as_of``,
     computed exactly as the site's recompute does: the scorecards known on that day
@@ -114,19 +92,13 @@ def _penalty_frame(queryset) -> pd.DataFrame:
     return frame
 
 
-def _quarters_start(as_of: dt.date, quarters: int) -> dt.date:
-    """The first day of the quarter ``quarters − 1`` before as_of's."""
-    index = as_of.year * 4 + (as_of.month - 1) // 3 - (quarters - 1)
-    return dt.date(index // 4, 3 * (index % 4) + 1, 1)
-
-
 def relationship_penalty_quarters(relationship_id: int, as_of: dt.date, quarters: int) -> pd.Series:
     """Penalty amounts per calendar quarter (``metrics.quarterly_exposure``, the current
     quarter to date) over ``quarters`` quarters to ``as_of``. One query."""
     frame = _penalty_frame(
         PenaltyRecord.objects.filter(
             relationship_id=relationship_id,
-            incurred_on__gte=_quarters_start(as_of, quarters),
+            incurred_on__gte=quarters_back_start(as_of, quarters),
             incurred_on__lte=as_of,
         )
     )
@@ -159,35 +131,28 @@ def relationship_penalties(relationship_id: int):
 
 def customer_relationships(user, code: str) -> list[dict]:
     """The relationships of OEM customer ``code`` at the sites ``user`` sees, ordered by
-    site, each with its latest stored scorecard (``latest_score``, ``latest_quarter``) and
-    its site's latest snapshot figures (``snapshot``: as_of, window, row or None). Empty
-    when the customer has no relationship the user may see. Three queries."""
+    site, each with its latest stored scorecard (``latest_score``, ``latest_quarter``).
+    Empty when the customer has no relationship the user may see. Two queries."""
     relationships = list(
         visible_relationships(user).filter(customer__code=code).order_by("site__name", "pk")
     )
     if not relationships:
         return []
-    ids = [r.pk for r in relationships]
     latest = {
         row["relationship_id"]: row
-        for row in ScorecardResult.objects.filter(relationship_id__in=ids)
+        for row in ScorecardResult.objects.filter(relationship_id__in=[r.pk for r in relationships])
         .order_by("relationship_id", "-year", "-quarter")
         .distinct("relationship_id")
         .values("relationship_id", "year", "quarter", "score")
     }
-    snapshots = site_risk_snapshots({r.site_id for r in relationships})
     out = []
     for relationship in relationships:
         card = latest.get(relationship.pk)
-        snapshot = snapshots.get(relationship.site_id)
         out.append(
             {
                 "relationship": relationship,
                 "latest_score": float(card["score"]) if card else None,
                 "latest_quarter": f"{card['year']}Q{card['quarter']}" if card else None,
-                "snapshot_as_of": snapshot["as_of"] if snapshot else None,
-                "snapshot_window": snapshot["window"] if snapshot else {},
-                "risk": snapshot["rows"].get(relationship.pk) if snapshot else None,
             }
         )
     return out
@@ -202,7 +167,7 @@ def penalty_quarters_by_site(
     frame = _penalty_frame(
         PenaltyRecord.objects.filter(
             relationship__in=[r.pk for r in relationships],
-            incurred_on__gte=_quarters_start(as_of, quarters),
+            incurred_on__gte=quarters_back_start(as_of, quarters),
             incurred_on__lte=as_of,
         )
     )

@@ -7,5 +7,6 @@ class PortfolioConfig(AppConfig):
 
     def ready(self):
         from portfolio import audit
+        from portfolio.models import Membership
 
-        audit.connect()
+        audit.register(Membership)

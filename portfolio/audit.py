@@ -26,8 +26,9 @@ IGNORED_FIELDS = {"updated_at", "created_at"}
 
 def audited_models():
     """The models whose changes are logged."""
-    from portfolio.models import CapitalProposal, Membership, ReliabilityStandard
+    from portfolio.models import Membership
     from reliability.models import PreventedFailure
+    from scores.models import CapitalProposal, ReliabilityStandard
 
     return [ReliabilityStandard, Membership, PreventedFailure, CapitalProposal]
 
@@ -146,10 +147,11 @@ def _after_delete(sender, instance, **kwargs):
     _record(instance, AuditAction.DELETE, field_changes(field_values(instance), {}))
 
 
-def connect() -> None:
-    """Connect the receivers (from ``PortfolioConfig.ready``)."""
-    for model in audited_models():
-        uid = f"audit-{model._meta.label_lower}"
-        pre_save.connect(_remember_before, sender=model, dispatch_uid=f"{uid}-pre")
-        post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
-        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
+def register(model) -> None:
+    """Log every change to ``model``: each app registers its audited models in its
+    ``AppConfig.ready`` (memberships here; the standard and capital plan in scores,
+    prevented failures in reliability)."""
+    uid = f"audit-{model._meta.label_lower}"
+    pre_save.connect(_remember_before, sender=model, dispatch_uid=f"{uid}-pre")
+    post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
+    post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")

@@ -1,4 +1,8 @@
-"""``visible_to(user)`` for every model: one queryset class, one rule (portfolio.access)."""
+"""``visible_to(user)`` for every model: one queryset class, one rule (portfolio.access).
+
+The imports inside the methods are deliberate: models.py builds its managers from these
+classes, and access.py imports models.py, so neither can be imported at the top here.
+"""
 
 from django.db import models
 from django.db.models import Q
@@ -51,9 +55,9 @@ class PeopleScopedQuerySet(models.QuerySet):
         ).distinct()
 
 
-class StandardQuerySet(models.QuerySet):
-    """A portfolio's standard: seen with the portfolio, and by people at its sites, who are
-    measured against it."""
+class PortfolioWideQuerySet(models.QuerySet):
+    """Rows that apply to a whole portfolio (its reliability standard, its escalation rules):
+    seen with the portfolio, and by people at its sites, who are held to them."""
 
     def visible_to(self, user):
         from portfolio.models import Portfolio, Site

@@ -10,8 +10,11 @@ from .models import (
     Asset,
     Certification,
     ChangeoverWindow,
+    Escalation,
+    EscalationRule,
     FailureEvent,
     FailureMode,
+    Notification,
     PreventedFailure,
     ProductionRecord,
     Reading,
@@ -269,3 +272,44 @@ class CertificationAdmin(ScopedAdmin):
     search_fields = ("holder__username", "holder__first_name", "holder__last_name", "name")
     list_select_related = ("holder",)
     autocomplete_fields = ("holder",)
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(ScopedAdmin):
+    """The escalation policy: directors edit their portfolio's, as they edit its standard."""
+
+    portfolio_write_action = Action.STANDARD
+    list_display = (
+        "portfolio",
+        "name",
+        "trigger",
+        "tier",
+        "after_hours",
+        "notify_role",
+        "is_active",
+    )
+    list_filter = ("trigger", "notify_role", "is_active")
+    list_select_related = ("portfolio",)
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ScopedAdmin):
+    """Escalations that fired: a record, so view-only."""
+
+    list_display = ("fired_at", "rule", "alert", "recipients")
+    list_select_related = ("rule", "alert__asset")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Every person's notifications: for superusers (people read theirs in the app)."""
+
+    list_display = ("created_at", "user", "message", "read_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "message")

@@ -30,7 +30,7 @@ ZONE_ORDER = {"": 0, "A": 1, "B": 2, "C": 3, "D": 4}
 SEVERITY_ORDER = {None: 0, "info": 1, "warning": 2, "alarm": 3}
 
 
-def evaluate_alerts(*, site_ids=None, asset_ids=None, now=None) -> dict:
+def alerts_evaluate(*, site_ids=None, asset_ids=None, now=None) -> dict:
     """Evaluate the sensors of the given sites or assets (all when neither is given)
     as of ``now``; returns counts of alerts opened and updated."""
     now = now or timezone.now()

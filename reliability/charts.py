@@ -1,4 +1,4 @@
-"""Plotly figures of the asset page, as plain dicts (see ``portfolio.charts``).
+"""Plotly figures of the asset page, as plain dicts (see ``scores.charts``).
 
 The builders only lay out numbers computed elsewhere: a sensor's downsampled series
 (``reliability.selectors.reading_series``), its limits (``reliability.condition``: ISO
@@ -9,7 +9,7 @@ use them), the alerts detected in the window, and the quarterly MTBF of
 
 import datetime as dt
 
-from portfolio.charts import COLORS, base_layout, figure
+from core.charts import COLORS, base_layout, figure
 
 UNITS = {"vibration_velocity_rms": "mm/s", "temperature": "°C", "current": "A"}
 #: What reading_series read, in words: raw readings up to 3 days, roll-ups beyond.

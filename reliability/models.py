@@ -1,12 +1,15 @@
-"""Assets and what happens to them: readings, alerts, work, failures, production, people."""
+"""Assets and what happens to them: readings, alerts and their escalation, work, failures,
+production, people."""
+
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import F, Q
 
-from portfolio.models import MONEY, Line, Site
-from portfolio.querysets import PeopleScopedQuerySet, SiteScopedQuerySet
+from portfolio.models import MONEY, Line, Portfolio, Role, Site
+from portfolio.querysets import PeopleScopedQuerySet, PortfolioWideQuerySet, SiteScopedQuerySet
 
 HOURS = {"max_digits": 9, "decimal_places": 2}
 
@@ -667,3 +670,102 @@ class ReadingHourly(ReadingRollup):
 
 class ReadingDaily(ReadingRollup):
     """Readings per sensor and UTC day."""
+
+
+class EscalationTrigger(models.TextChoices):
+    UNACKNOWLEDGED = "unacknowledged", "Alert not acknowledged in time"
+    ZONE_D_JIT = "zone_d_jit", "Zone D on a JIT-linked line"
+
+
+class EscalationRule(models.Model):
+    """A portfolio's escalation policy, one rule a row (data, edited in the admin).
+
+    Defaults, made with the portfolio (reliability.services.escalation_rules_create_defaults):
+    a Tier 1 alert not acknowledged within 4 hours goes to the site's managers; zone D on a
+    JIT-linked line goes to the directors.
+    """
+
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="escalation_rules"
+    )
+    name = models.CharField(max_length=120)
+    trigger = models.CharField(max_length=20, choices=EscalationTrigger.choices)
+    tier = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Only alerts on assets of this tier; empty: any tier."
+    )
+    after_hours = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("4"),
+        help_text="For 'not acknowledged': hours after detection.",
+    )
+    notify_role = models.CharField(
+        max_length=20,
+        choices=[(r.value, r.label) for r in (Role.SITE_MANAGER, Role.DIRECTOR, Role.EXECUTIVE)],
+    )
+    is_active = models.BooleanField(default=True)
+
+    objects = PortfolioWideQuerySet.as_manager()
+
+    class Meta:
+        db_table = "portfolio_escalationrule"
+        ordering = ["portfolio", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="escalation_rule_unique"),
+            models.CheckConstraint(
+                condition=Q(after_hours__gt=0), name="escalation_rule_after_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.portfolio}: {self.name}"
+
+
+class Escalation(models.Model):
+    """A rule that fired for an alert: once per rule and alert, whoever looks twice."""
+
+    site_lookup = "alert__asset__site"
+
+    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="escalations")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="escalations")
+    fired_at = models.DateTimeField()
+    recipients = models.JSONField(default=list, help_text="Usernames notified.")
+
+    objects = SiteScopedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "portfolio_escalation"
+        ordering = ["-fired_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "alert"], name="escalation_once_per_alert")
+        ]
+
+    def __str__(self):
+        return f"{self.rule.name} for alert {self.alert_id}"
+
+
+class Notification(models.Model):
+    """An in-app message for one person (an escalation, for now)."""
+
+    person_lookup = "user"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    escalation = models.ForeignKey(
+        Escalation, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    message = models.CharField(max_length=300)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PeopleScopedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "portfolio_notification"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return f"{self.user}: {self.message}"

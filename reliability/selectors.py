@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery, Window
 
+from core.dates import SCORING_HISTORY_DAYS, day_end
 from reliability import condition, metrics, statistics
 from reliability.models import (
     Alert,
     Asset,
+    EscalationRule,
     FailureEvent,
     Metric,
     Reading,
@@ -161,7 +163,7 @@ def _recurring_recommendations(failure_events, since=None) -> list[dict]:
 # --- The asset page ---------------------------------------------------------------------
 # One asset's history for ``reliability.views.asset``: each list is its latest rows with the
 # total count (a window function, so one query a list), and the inputs of the reliability
-# figures in the shape ``portfolio.selectors.site_scoring_inputs`` gives the site recompute.
+# figures in the shape ``scores.selectors.site_scoring_inputs`` gives the site recompute.
 
 
 def visible_assets(user):
@@ -279,13 +281,11 @@ class AssetReliabilityInputs:
 
 def asset_reliability_inputs(asset_id: int, as_of: dt.date) -> AssetReliabilityInputs:
     """The failures and work orders of one asset read as the site recompute reads its site's
-    (``portfolio.selectors.site_scoring_inputs``: same columns, same history, ends after
+    (``scores.selectors.site_scoring_inputs``: same columns, same history, ends after
     ``as_of`` not yet known), so ``metrics.mtbf``/``mttr`` and ``statistics.mtbf_trend`` give
     this asset the same numbers as the site's figures. Two queries."""
-    from portfolio.selectors import HISTORY_DAYS
-
-    window_end = pd.Timestamp(as_of + dt.timedelta(days=1), tz="UTC")
-    since = window_end - pd.Timedelta(days=HISTORY_DAYS)
+    window_end = day_end(as_of)
+    since = window_end - pd.Timedelta(days=SCORING_HISTORY_DAYS)
     failures = failure_frame(FailureEvent.objects.filter(asset_id=asset_id), since, window_end)
     work_orders = work_order_frame(WorkOrder.objects.filter(asset_id=asset_id), since, window_end)
     return AssetReliabilityInputs(as_of, window_end, failures, work_orders)
@@ -388,3 +388,8 @@ def asset_reliability_figures(asset_id: int, as_of: dt.date) -> dict:
             "failures_per_quarter": list(per_quarter),
         },
     }
+
+
+def active_escalation_rules(portfolio) -> list[EscalationRule]:
+    """The portfolio's escalation rules that are switched on, by name."""
+    return list(EscalationRule.objects.filter(portfolio=portfolio, is_active=True))

@@ -12,17 +12,18 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.dates import EARLIEST_DAY, LATEST_DAY
 from portfolio.access import Action, can_write_site
-from portfolio.dashboard import EARLIEST_DAY, LATEST_DAY
 from reliability import charts, condition, selectors, services
-from reliability.api.filters import AlertFilter
+from reliability.filters import AlertFilter
 from reliability.models import (
     Alert,
     AlertResolution,
     AlertStatus,
     Metric,
+    Notification,
     WorkOrder,
     WorkOrderKind,
 )
@@ -70,9 +71,11 @@ def alert_action(request, pk, verb):
     found = get_object_or_404(_alerts(request.user), pk=pk)
     try:
         if verb == "acknowledge":
-            services.acknowledge_alert(found, request.user)
+            services.alert_acknowledge(alert=found, user=request.user)
         elif verb == "close":
-            services.close_alert(found, request.user, request.POST.get("resolution", ""))
+            services.alert_close(
+                alert=found, user=request.user, resolution=request.POST.get("resolution", "")
+            )
         elif verb == "link-work-order":
             number = request.POST.get("work_order", "").strip()
             order = WorkOrder.objects.filter(
@@ -80,7 +83,7 @@ def alert_action(request, pk, verb):
             ).first()
             if order is None:
                 raise ValidationError({"work_order": f"No work order {number!r} at this site."})
-            services.link_work_order(found, order, request.user)
+            services.alert_link_work_order(alert=found, work_order=order, user=request.user)
         else:
             return redirect("reliability:alert", pk=pk)
     except ValidationError as exc:
@@ -90,6 +93,18 @@ def alert_action(request, pk, verb):
     else:
         messages.success(request, "Saved.")
     return redirect("reliability:alert", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notifications(request):
+    """Your notifications, newest first; POST marks them all read."""
+    if request.method == "POST":
+        services.notifications_mark_read(user=request.user)
+        return redirect("notifications")
+    mine = Notification.objects.filter(user=request.user)
+    page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "reliability/notifications.html", {"page": page})
 
 
 @require_safe

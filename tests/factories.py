@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from oem.models import OEMCustomer, OEMRelationship, PenaltyRecord, ScorecardResult
-from portfolio.models import Line, Portfolio, ReliabilityStandard, Site
+from portfolio.models import Line, Portfolio, Site
 from reliability.models import (
     Asset,
     ChangeoverWindow,
@@ -15,6 +15,7 @@ from reliability.models import (
     Sensor,
     WorkOrder,
 )
+from scores.models import ReliabilityStandard
 
 UTC = dt.UTC
 
@@ -37,10 +38,21 @@ class PortfolioFactory(factory.django.DjangoModelFactory):
 
 
 class StandardFactory(factory.django.DjangoModelFactory):
+    """A portfolio's standard with the given values. A portfolio has its standard from its
+    creation on (scores.receivers), so this sets the values of that one."""
+
     class Meta:
         model = ReliabilityStandard
 
     portfolio = factory.SubFactory(PortfolioFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, portfolio, **values):
+        standard = model_class.objects.get(portfolio=portfolio)
+        for name, value in values.items():
+            setattr(standard, name, value)
+        standard.save()
+        return standard
 
 
 class SiteFactory(factory.django.DjangoModelFactory):

@@ -282,20 +282,20 @@ def relationship_at_a(world):
 
 ROUTES.update(
     {
-        "portfolio:portfolio": Route(
+        "scores:portfolio": Route(
             lambda w: f"/portfolios/{w.portfolio_p.code}/",
             {"GET": SEE_PORTFOLIO_P_PAGE, "POST": statuses(405)},
         ),
-        "portfolio:translation": Route(
+        "scores:translation": Route(
             lambda w: f"/portfolios/{w.portfolio_p.code}/translation/",
             {"GET": SEE_PORTFOLIO_P_PAGE, "POST": statuses(405)},
         ),
-        "portfolio:standard": Route(
+        "scores:standard": Route(
             lambda w: f"/portfolios/{w.portfolio_p.code}/standard/",
             {"GET": STANDARD_P_GET, "POST": STANDARD_P_POST},
         ),
         # An empty plan posted by a writer changes nothing and goes back to the portfolio.
-        "portfolio:capital-plan": Route(
+        "scores:capital-plan": Route(
             lambda w: f"/portfolios/{w.portfolio_p.code}/capital-plan/",
             {
                 "GET": SEE_PORTFOLIO_P_PAGE,
@@ -304,7 +304,7 @@ ROUTES.update(
                 ),
             },
         ),
-        "portfolio:site": Route(
+        "scores:site": Route(
             lambda w: f"/sites/{w.site_a.code}/",
             {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
         ),
@@ -312,11 +312,11 @@ ROUTES.update(
             lambda w: f"/assets/{w.asset_a.pk}/",
             {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
         ),
-        "oem:relationship": Route(
+        "scores:relationship": Route(
             lambda w: f"/oem/relationships/{relationship_at_a(w).pk}/",
             {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
         ),
-        "oem:customer": Route(
+        "scores:customer": Route(
             lambda w: f"/oem/customers/{relationship_at_a(w).customer.code}/",
             {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
         ),

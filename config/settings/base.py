@@ -62,11 +62,16 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Ours, from the floor up; an app imports only the apps listed before it
+    # (docs/architecture.md, tests/test_architecture.py).
+    "core",
     "portfolio",
+    "accounts",
     "reliability",
     "oem",
     "ingest",
-    "accounts",
+    "scores",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -166,7 +171,7 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     # plotly.js and its style rules from the installed plotly package (/static/vendor/).
-    "config.staticfinders.PlotlyFinder",
+    "core.staticfiles.PlotlyFinder",
 ]
 STATIC_ROOT = env_path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
@@ -267,15 +272,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # Keep trying to reach the broker at start-up instead of exiting on a slow Redis.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Task names are what the broker carries, so they stay when the code behind them moves
+# (a queued message must still find its task after a deploy).
 CELERY_BEAT_SCHEDULE = {
     # A worker killed mid-batch is otherwise redelivered only after the visibility timeout.
     "resume-stalled-ingest-batches": {"task": "ingest.resume_stalled", "schedule": 60.0},
-    # Scores age with the calendar (windows move, sensors go stale) even without new data.
     "evaluate-escalations": {"task": "portfolio.evaluate_escalations", "schedule": 300.0},
     "evaluate-alerts-hourly": {
         "task": "reliability.evaluate_all_alerts",
         "schedule": crontab(minute=5),
     },
+    # Scores age with the calendar (windows move, sensors go stale) even without new data.
     "recompute-all-sites-nightly": {
         "task": "portfolio.recompute_all_sites",
         "schedule": crontab(hour=2, minute=15),

@@ -13,15 +13,16 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.params import parse_instant
 from portfolio.access import Action, can_write_site
 from reliability import services
-from reliability.api.filters import AlertFilter, AssetFilter
 from reliability.api.serializers import (
     AlertSerializer,
     AssetSerializer,
     CloseAlertSerializer,
     LinkWorkOrderSerializer,
 )
+from reliability.filters import AlertFilter, AssetFilter
 from reliability.models import Alert, Asset, Sensor, WorkOrder
 from reliability.selectors import reading_series
 
@@ -70,7 +71,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     def acknowledge(self, request, pk=None):
         """Acknowledge: the response time is measured from detection to now."""
         alert = self._alert_to_act_on()
-        return self._act(alert, lambda a: services.acknowledge_alert(a, request.user))
+        return self._act(alert, lambda a: services.alert_acknowledge(alert=a, user=request.user))
 
     @extend_schema(request=LinkWorkOrderSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"], url_path="link-work-order", url_name="link-work-order")
@@ -84,7 +85,10 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         ).first()
         if order is None:
             raise DRFValidationError({"work_order": ["No work order with this number here."]})
-        return self._act(alert, lambda a: services.link_work_order(a, order, request.user))
+        return self._act(
+            alert,
+            lambda a: services.alert_link_work_order(alert=a, work_order=order, user=request.user),
+        )
 
     @extend_schema(request=CloseAlertSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -94,7 +98,9 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         form = CloseAlertSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         resolution = form.validated_data["resolution"]
-        return self._act(alert, lambda a: services.close_alert(a, request.user, resolution))
+        return self._act(
+            alert, lambda a: services.alert_close(alert=a, user=request.user, resolution=resolution)
+        )
 
 
 class SensorSeriesView(APIView):
@@ -104,8 +110,8 @@ class SensorSeriesView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request, pk):
         try:
-            end = _when(request.query_params.get("end")) or timezone.now()
-            start = _when(request.query_params.get("start")) or end - dt.timedelta(days=7)
+            end = parse_instant(request.query_params.get("end")) or timezone.now()
+            start = parse_instant(request.query_params.get("start")) or end - dt.timedelta(days=7)
             points = int(request.query_params.get("points", 500))
         except ValueError as exc:
             raise DRFValidationError({"detail": str(exc)}) from exc
@@ -117,12 +123,3 @@ class SensorSeriesView(APIView):
             return Response(reading_series(request.user, pk, start, end, points))
         except Sensor.DoesNotExist as exc:
             raise NotFound() from exc
-
-
-def _when(text):
-    if not text:
-        return None
-    value = dt.datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        raise ValueError(f"{text!r} needs a UTC offset")
-    return value

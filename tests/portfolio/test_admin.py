@@ -5,8 +5,8 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from portfolio.models import ReliabilityStandard
 from reliability.models import Reading, ReadingDaily, ReadingHourly
+from scores.models import ReliabilityStandard
 from tests.factories import (
     AlertFactory,
     PenaltyFactory,
@@ -62,7 +62,7 @@ def test_every_changelist_and_change_page_loads(superuser_client):
 def test_editing_a_standard_raises_its_version_and_records_the_editor(superuser_client):
     """Saving a changed standard bumps version by one and stamps who changed it."""
     standard = StandardFactory(portfolio=PortfolioFactory())
-    url = reverse("admin:portfolio_reliabilitystandard_change", args=[standard.pk])
+    url = reverse("admin:scores_reliabilitystandard_change", args=[standard.pk])
     form = superuser_client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields}
     data = {k: ("" if v is None else v) for k, v in data.items()}

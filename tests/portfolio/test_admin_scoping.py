@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from portfolio.models import ReliabilityStandard
 from reliability.models import Asset
+from scores.models import ReliabilityStandard
 from tests.factories import StandardFactory
 
 
@@ -87,15 +87,15 @@ def test_director_edits_own_standard_but_not_another(world, admin_client_for):
     client = admin_client_for(
         staff(world.user("director_p"), "view_reliabilitystandard", "change_reliabilitystandard")
     )
-    listed = set(client.get("/admin/portfolio/reliabilitystandard/").context["cl"].result_list)
+    listed = set(client.get("/admin/scores/reliabilitystandard/").context["cl"].result_list)
     assert listed == {own}
-    url = f"/admin/portfolio/reliabilitystandard/{own.pk}/change/"
+    url = f"/admin/scores/reliabilitystandard/{own.pk}/change/"
     form = client.get(url).context["adminform"].form
     data = {n: ("" if form[n].value() is None else form[n].value()) for n in form.fields}
     data["gap_closure_days"] = "90"
     assert client.post(url, data).status_code == 302
     assert ReliabilityStandard.objects.get(pk=own.pk).gap_closure_days == 90
-    response = client.post(f"/admin/portfolio/reliabilitystandard/{other.pk}/change/", data)
+    response = client.post(f"/admin/scores/reliabilitystandard/{other.pk}/change/", data)
     assert (
         response.status_code == 302
         and ReliabilityStandard.objects.get(pk=other.pk).gap_closure_days == 180

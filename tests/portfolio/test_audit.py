@@ -6,7 +6,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from portfolio.audit import acting_as
-from portfolio.models import AuditEntry, Membership, ReliabilityStandard, Role
+from portfolio.models import AuditEntry, Membership, Role
+from scores.models import ReliabilityStandard
 from tests.factories import PreventedFailureFactory, StandardFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_a_request_makes_its_user_the_actor(client):
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
     standard = StandardFactory()
     client.force_login(root)
-    url = f"/admin/portfolio/reliabilitystandard/{standard.pk}/change/"
+    url = f"/admin/scores/reliabilitystandard/{standard.pk}/change/"
     form = client.get(url).context["adminform"].form
     data = {
         name: ("" if form[name].value() is None else form[name].value()) for name in form.fields

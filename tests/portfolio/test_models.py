@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from portfolio.models import Membership, ReliabilityStandard, Role, SiteScoreSnapshot
+from portfolio.models import Membership, Role
+from scores.models import ReliabilityStandard, SiteScoreSnapshot
 from tests.db import assert_refused
 from tests.factories import (
     LineFactory,
@@ -128,10 +129,8 @@ def test_site_timezone_must_be_an_iana_name():
 
 
 def test_default_standard_has_the_spec_values():
-    """A standard created with only a portfolio carries the SPEC §4 defaults."""
-    standard = ReliabilityStandard(portfolio=PortfolioFactory())
-    standard.save()
-    standard.refresh_from_db()
+    """A new portfolio's standard carries the SPEC §4 defaults."""
+    standard = ReliabilityStandard.objects.get(portfolio=PortfolioFactory())
 
     assert standard.min_cm_coverage_tier1 == Decimal("0.90")
     assert standard.min_changeover_utilization == Decimal("0.80")

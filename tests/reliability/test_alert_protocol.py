@@ -8,11 +8,12 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from freezegun import freeze_time
 
-from portfolio.models import Escalation, Notification, Role
-from portfolio.services import escalation_rules, evaluate_escalations
+from portfolio.models import Role
 from reliability import services
 from reliability.metrics import alert_confirmation
-from reliability.models import Alert, AlertStatus
+from reliability.models import Alert, AlertStatus, Escalation, Notification
+from reliability.selectors import active_escalation_rules
+from reliability.services import escalations_evaluate
 from tests.factories import AssetFactory, WorkOrderFactory
 from tests.people import client_for
 
@@ -35,13 +36,15 @@ def alert(world):
 
 def test_acknowledge_link_and_close(world, alert):
     tech = world.user("tech_a")
-    services.acknowledge_alert(alert, tech, at=T0 + dt.timedelta(hours=3))
+    services.alert_acknowledge(alert=alert, user=tech, at=T0 + dt.timedelta(hours=3))
     alert.refresh_from_db()
     assert (alert.status, alert.acknowledged_by) == (AlertStatus.ACKNOWLEDGED, tech)
     assert alert.acknowledged_at - alert.detected_at == dt.timedelta(hours=3)
     order = WorkOrderFactory(asset=world.asset_a, external_id="WO-77")
-    services.link_work_order(alert, order, tech)
-    services.close_alert(alert, tech, "confirmed_fault", at=T0 + dt.timedelta(days=2))
+    services.alert_link_work_order(alert=alert, work_order=order, user=tech)
+    services.alert_close(
+        alert=alert, user=tech, resolution="confirmed_fault", at=T0 + dt.timedelta(days=2)
+    )
     alert.refresh_from_db()
     assert (alert.status, alert.work_order, alert.resolution) == (
         AlertStatus.CLOSED,
@@ -49,16 +52,16 @@ def test_acknowledge_link_and_close(world, alert):
         "confirmed_fault",
     )
     with pytest.raises(ValidationError, match="already closed"):
-        services.close_alert(alert, tech, "false_alarm")
+        services.alert_close(alert=alert, user=tech, resolution="false_alarm")
 
 
 def test_only_people_of_the_site_may_act(world, alert):
     for name in ("director_p", "executive", "integrator_a", "tech_b"):
         with pytest.raises(PermissionDenied):
-            services.acknowledge_alert(alert, world.user(name))
+            services.alert_acknowledge(alert=alert, user=world.user(name))
     other = WorkOrderFactory(asset=AssetFactory(line=world.asset_a.line))
     with pytest.raises(ValidationError, match="another asset"):
-        services.link_work_order(alert, other, world.user("manager_a"))
+        services.alert_link_work_order(alert=alert, work_order=other, user=world.user("manager_a"))
 
 
 def test_confirmation_rate_counts_closed_alerts():
@@ -92,22 +95,24 @@ def test_unacknowledged_tier1_alert_escalates_once_at_four_hours(world, alert):
     manager.email = "manager@example.com"
     manager.save()
     with freeze_time(T0 + dt.timedelta(hours=3, minutes=59)):
-        assert evaluate_escalations() == []
+        assert escalations_evaluate() == []
     with freeze_time(T0 + dt.timedelta(hours=4)):
-        fired = evaluate_escalations()
+        fired = escalations_evaluate()
         assert [e.rule.name for e in fired] == ["Tier 1 alert not acknowledged within 4 h"]
         assert fired[0].recipients == ["manager_a"]
     with freeze_time(T0 + dt.timedelta(hours=9)):
-        assert evaluate_escalations() == []  # once per rule and alert
+        assert escalations_evaluate() == []  # once per rule and alert
     assert Escalation.objects.count() == 1
     note = Notification.objects.get(user=manager)
     assert note.link == f"/alerts/{alert.pk}/" and "M-1" in note.message
 
 
 def test_an_acknowledged_alert_does_not_escalate(world, alert):
-    services.acknowledge_alert(alert, world.user("tech_a"), at=T0 + dt.timedelta(hours=1))
+    services.alert_acknowledge(
+        alert=alert, user=world.user("tech_a"), at=T0 + dt.timedelta(hours=1)
+    )
     with freeze_time(T0 + dt.timedelta(hours=5)):
-        assert evaluate_escalations() == []
+        assert escalations_evaluate() == []
 
 
 def test_zone_d_on_a_jit_line_goes_to_the_directors(
@@ -127,22 +132,22 @@ def test_zone_d_on_a_jit_line_goes_to_the_directors(
         freeze_time(T0 + dt.timedelta(minutes=5)),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        fired = evaluate_escalations()
+        fired = escalations_evaluate()
     assert [(e.rule.notify_role, e.recipients) for e in fired] == [("director", ["director_p"])]
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["director@example.com"]
 
 
 def test_escalation_rules_are_data_per_portfolio(world):
-    rules = escalation_rules(world.portfolio_p)
+    rules = active_escalation_rules(world.portfolio_p)
     assert {r.notify_role for r in rules} == {Role.SITE_MANAGER, Role.DIRECTOR}
     rules[0].is_active = False
     rules[0].save()
-    assert len(escalation_rules(world.portfolio_p)) == 1
+    assert len(active_escalation_rules(world.portfolio_p)) == 1
 
 
 def test_notifications_page_shows_and_marks_read(world, alert):
     with freeze_time(T0 + dt.timedelta(hours=4)):
-        evaluate_escalations()
+        escalations_evaluate()
     client = client_for(world, "manager_a")
     page = client.get("/notifications/")
     assert b"not acknowledged within 4 h" in page.content

@@ -8,7 +8,7 @@ import pytest
 
 from ingest.services import ingest_path
 from reliability import rollups
-from reliability.alerting import evaluate_alerts
+from reliability.alerting import alerts_evaluate
 from reliability.models import Alert
 from tests.factories import AssetFactory, SensorFactory
 
@@ -43,7 +43,7 @@ def test_a_degrading_series_gives_one_alert_with_time_to_zone_d(press, tmp_path)
     rng = np.random.default_rng(3)
     values = 2.0 + 0.02 * np.arange(240) + rng.normal(0, 0.05, 240)
     now = load(tmp_path, press, values)
-    assert evaluate_alerts(asset_ids=[press.asset_id], now=now)["opened"] == 1
+    assert alerts_evaluate(asset_ids=[press.asset_id], now=now)["opened"] == 1
     alert = Alert.objects.get(asset=press.asset)
     assert (alert.rule, alert.first_zone, alert.worst_zone) == ("zone", "C", "C")
     assert alert.rate_per_day == pytest.approx(0.48, rel=0.1)
@@ -51,7 +51,7 @@ def test_a_degrading_series_gives_one_alert_with_time_to_zone_d(press, tmp_path)
     # The condition lasts and worsens: the same alert is updated, never duplicated.
     more = 2.0 + 0.02 * np.arange(240, 264)
     now = load(tmp_path, press, more, start=now)
-    assert evaluate_alerts(asset_ids=[press.asset_id], now=now)["updated"] == 1
+    assert alerts_evaluate(asset_ids=[press.asset_id], now=now)["updated"] == 1
     alert.refresh_from_db()
     assert Alert.objects.filter(asset=press.asset).count() == 1
     assert (alert.first_zone, alert.worst_zone) == ("C", "D")
@@ -61,7 +61,7 @@ def test_a_degrading_series_gives_one_alert_with_time_to_zone_d(press, tmp_path)
 def test_a_noisy_flat_series_raises_nothing(press, tmp_path):
     rng = np.random.default_rng(5)
     now = load(tmp_path, press, 2.0 + rng.normal(0, 0.1, 240))
-    assert evaluate_alerts(asset_ids=[press.asset_id], now=now)["opened"] == 0
+    assert alerts_evaluate(asset_ids=[press.asset_id], now=now)["opened"] == 0
     assert not Alert.objects.exists()
 
 
@@ -69,7 +69,7 @@ def test_a_hot_motor_raises_a_threshold_alert(world, tmp_path):
     motor = AssetFactory(line=world.asset_a.line, asset_class="motor")
     sensor = SensorFactory(asset=motor, metric="temperature")
     now = load(tmp_path, sensor, [60.0] * 20 + [97.0] * 4)  # motor alarm at 95 °C
-    evaluate_alerts(asset_ids=[motor.pk], now=now)
+    alerts_evaluate(asset_ids=[motor.pk], now=now)
     alert = Alert.objects.get(asset=motor)
     assert (alert.rule, alert.metric, alert.first_zone) == ("threshold", "temperature", "")
     assert alert.estimated_hours_to_failure == 0
@@ -79,7 +79,7 @@ def test_a_rising_trend_alerts_before_the_level_does(press, tmp_path):
     # Still in zone B (4.39 at the end) but rising steadily toward 7.1 within 30 days.
     values = 3.0 + (1.4 / 240) * np.arange(240)
     now = load(tmp_path, press, values)
-    evaluate_alerts(asset_ids=[press.asset_id], now=now)
+    alerts_evaluate(asset_ids=[press.asset_id], now=now)
     alert = Alert.objects.get(asset=press.asset)
     assert alert.rule == "trend" and alert.worst_zone == "B"
     # (7.1 − 4.39) ÷ (1.4/240 per hour) ≈ 465 h from the last hour.

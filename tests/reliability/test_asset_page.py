@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio.charts import COLORS
 from reliability import metrics, rollups, statistics, views
 from reliability.models import Alert, FailureEvent, FailureMode, Reading, WorkOrder
 from reliability.selectors import (
@@ -24,6 +23,7 @@ from reliability.selectors import (
     asset_reliability_inputs,
     recurring_failure_recommendations,
 )
+from scores.charts import COLORS
 from tests.factories import AssetFactory, SensorFactory
 from tests.people import client_for
 
@@ -194,7 +194,7 @@ def test_mtbf_trend_over_four_quarters_is_hand_worked(world, history):
 def test_figures_are_the_site_recomputes(world, history):
     """The page reads the asset's inputs as the site recompute reads the site's, so the
     same functions give the same numbers."""
-    from portfolio.selectors import site_scoring_inputs
+    from scores.selectors import site_scoring_inputs
 
     asset_id = history["asset"].pk
     site = site_scoring_inputs(world.site_a.pk, END)
@@ -363,7 +363,7 @@ def test_lists_show_latest_rows_with_counts_and_links(world, history):
 
 def test_header_links_to_the_site(world, history):
     html = page(world).content.decode()
-    assert f'href="{reverse("portfolio:site", args=[world.site_a.code])}"' in html
+    assert f'href="{reverse("scores:site", args=[world.site_a.code])}"' in html
     assert "Group 2 (15–300 kW), rigid foundation" in html
     assert "<h1>M-1 · " in html
 
