@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.services import client_ip, login_attempt_record, login_lockout_remaining
+from accounts.selectors import login_lockout_remaining
+from accounts.services import client_ip, login_attempt_record
 from portfolio.access import is_integrator_only
 
 
@@ -35,16 +36,16 @@ class LoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if username is None or not password:
             return super().clean()  # a missing field is already reported on the field
-        remaining = login_lockout_remaining(username)
+        remaining = login_lockout_remaining(username=username)
         if remaining is not None:
             raise ValidationError(lockout_message(remaining), code="locked_out")
         ip = client_ip(self.request)
         try:
             cleaned_data = super().clean()
         except ValidationError:
-            login_attempt_record(username, ip, succeeded=False)
+            login_attempt_record(username=username, ip=ip, succeeded=False)
             raise
-        login_attempt_record(username, ip, succeeded=True)
+        login_attempt_record(username=username, ip=ip, succeeded=True)
         return cleaned_data
 
     def confirm_login_allowed(self, user):

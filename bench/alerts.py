@@ -18,8 +18,8 @@ Uses the database named by DATABASE_URL, which must hold the large demo (seed 7,
    (as a historian sends them, minute by minute). Each sensor's hourly level is the demo
    plan's value for that hour (``sensor_values``: baseline, daily cycle, fault episodes);
    each minute adds 1 % noise.
-3. Ingest: ``ingest.services.ingest_path(path, "readings")`` in this process, after a
-   ``CHECKPOINT``. The time spent in ``reliability.rollups.add_readings`` (called by the
+3. Ingest: ``ingest.services.batch_ingest_file(path=path, kind="readings")`` in this process,
+   after a ``CHECKPOINT``. The time spent in ``reliability.rollups.add_readings`` (called by the
    ingest inside each chunk's transaction) is measured by wrapping it; ``ingest_s`` is the
    ingest's total minus that. The site recompute a finished batch asks for is not run: in
    production it is a separate Celery task, debounced; here (no broker, eager tasks) it
@@ -320,7 +320,7 @@ def _ingest(path: Path, rows: int, result: dict, phases: dict) -> list[int]:
     try:
         _checkpoint()
         t0 = time.perf_counter()
-        batch = ingest_services.ingest_path(path, "readings")
+        batch = ingest_services.batch_ingest_file(path=path, kind="readings")
         total = time.perf_counter() - t0
     finally:
         for module, name, original in originals:

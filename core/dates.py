@@ -14,6 +14,8 @@ import pandas as pd
 TRAILING_YEAR_DAYS = 365
 #: How far ahead the scorecard trend projects the SDP review, in calendar quarters.
 SDP_HORIZON_QUARTERS = 4
+#: The MTBF trend of the maturity score: this many complete calendar quarters to as_of.
+MTBF_TREND_QUARTERS = 4
 #: The history a site's recompute reads: the trailing year, the 4 complete quarters of the
 #: MTBF trend before it, and a year more for the Weibull fit of lifetimes.
 SCORING_HISTORY_DAYS = 2 * TRAILING_YEAR_DAYS + 92
@@ -83,3 +85,25 @@ def quarter_before(day: dt.date) -> dt.date:
     year, month = divmod(day.year * 12 + day.month - 1 - 3, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return dt.date(year, month + 1, min(day.day, last))
+
+
+def quarter_indexes(years, quarters):
+    """``quarter_index`` element-wise over Series or arrays of years and quarters (their
+    dtype kept: float in, float out). Example: years [2025, 2026], quarters [4, 1] →
+    [8103, 8104], consecutive."""
+    return years * 4 + quarters - 1
+
+
+def quarter_labels(first: int, last: int) -> list[str]:
+    """The labels of every quarter from index ``first`` to ``last``, both included, oldest
+    first; a quarter without data stays in the list. Example: 2025Q4 … 2026Q2 →
+    ["2025Q4", "2026Q1", "2026Q2"]; ``last`` before ``first`` → []."""
+    return [quarter_label(*quarter_from_index(index)) for index in range(first, last + 1)]
+
+
+def complete_quarter_index(day: dt.date) -> int:
+    """``quarter_index`` of the last calendar quarter over by the end of ``day``: ``day``'s
+    own quarter when ``day`` is its last day, else the one before. Example: 2026-09-30 →
+    2026Q3; 2026-11-01 → 2026Q3; 2026-10-01 → 2026Q3."""
+    index = quarter_index(*quarter_of(day))
+    return index if quarter_of(day + dt.timedelta(days=1)) != quarter_of(day) else index - 1

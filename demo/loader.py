@@ -227,8 +227,8 @@ def _load_people(data: DemoDataset, ids: _Ids) -> None:
     for username in DEMO_USERS:
         user, _ = User.objects.get_or_create(username=username)
         user.set_password(DEMO_PASSWORD)
-        # The executive sees everything, so is the admin's superuser until the admin is
-        # scoped per role (access issue); the others wait for their pages.
+        # The executive sees everything, so is also the admin's superuser; the others work
+        # in the pages.
         user.is_staff = user.is_superuser = username == "vp"
         user.save()
         ids.user[username] = user.pk

@@ -7,8 +7,6 @@ task carries on from there. A session advisory lock keeps a second worker off a 
 that is still being run; a finished batch is left as it is.
 """
 
-import csv
-import datetime as dt
 import logging
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
@@ -28,19 +26,19 @@ from portfolio.models import Membership, Site
 from . import csvchunks, mappings, readings, records
 from .kinds import spec_for
 from .models import IngestBatch, Kind, RejectedRow, Source, Status
+from .selectors import stalled_batches
 from .signals import batch_loaded
 
 log = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 4711  # pg_try_advisory_lock(namespace, batch id)
-STALE_AFTER = dt.timedelta(minutes=5)
 
 
 class BatchRefused(ValidationError):
     """The batch cannot be created as asked (unknown kind or mapping, a site not yours)."""
 
 
-def create_batch(
+def batch_create(
     *,
     kind: str,
     upload,
@@ -105,16 +103,17 @@ def _check_columns_option(columns, kind) -> None:
 
 
 def _enqueue(batch_id: int) -> None:
+    # tasks imports this module: take the task at call time.
     from .tasks import run_batch_task
 
     run_batch_task.delay(batch_id)
 
 
-def ingest_path(path, kind: str, user=None, **options) -> IngestBatch:
+def batch_ingest_file(*, path, kind: str, user=None, **options) -> IngestBatch:
     """Load a file from disk now, in this process, and return the finished batch."""
     path = Path(path)
     with path.open("rb") as handle:
-        batch = create_batch(
+        batch = batch_create(
             kind=kind,
             upload=File(handle, name=path.name),
             file_name=path.name,
@@ -122,13 +121,13 @@ def ingest_path(path, kind: str, user=None, **options) -> IngestBatch:
             enqueue=False,
             **options,
         )
-    return run_batch(batch.pk)
+    return batch_run(batch_id=batch.pk)
 
 
 # --- Running -------------------------------------------------------------------------
 
 
-def run_batch(batch_id: int) -> IngestBatch:
+def batch_run(*, batch_id: int) -> IngestBatch:
     """Run (or resume) a batch to its end. Safe to call twice, or while another runs it."""
     with _exclusive(batch_id) as mine:
         if not mine:
@@ -180,21 +179,11 @@ class _exclusive:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, self.batch_id])
 
 
-def stalled_batches(stale_after=STALE_AFTER):
-    """Batches no worker is moving: queued or running with no heartbeat for a while
-    (a running batch beats with every chunk, every second or so)."""
-    cutoff = timezone.now() - stale_after
-    return IngestBatch.objects.filter(
-        Q(status=Status.QUEUED, created_at__lt=cutoff, heartbeat_at__isnull=True)
-        | Q(status__in=[Status.QUEUED, Status.RUNNING], heartbeat_at__lt=cutoff)
-    )
-
-
-def resume_stalled_batches() -> list[int]:
+def batches_resume_stalled() -> list[int]:
     """Queue again every stalled batch (its worker died, or its message was lost).
 
     A whole worker killed mid-batch is otherwise only redelivered by Redis after the
-    visibility timeout (an hour). Queuing one twice is harmless: run_batch resumes from
+    visibility timeout (an hour). Queuing one twice is harmless: batch_run resumes from
     the last committed chunk and the advisory lock turns the second delivery away.
     """
     ids = list(stalled_batches().values_list("pk", flat=True))
@@ -378,20 +367,3 @@ def _finish(batch: IngestBatch, status: str, error: str, ctx=None) -> None:
             transaction.on_commit(
                 lambda: batch_loaded.send(sender=IngestBatch, batch_id=batch.pk, site_ids=sites)
             )
-
-
-# --- Reporting -----------------------------------------------------------------------
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def rejected_rows_csv(batch: IngestBatch):
-    """The refused rows as CSV lines (line, field, reason, raw), streamed."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(["line", "field", "reason", "raw"])
-    rows = RejectedRow.objects.filter(batch=batch).order_by("line", "id")
-    for row in rows.values_list("line", "field", "reason", "raw").iterator(chunk_size=2000):
-        yield writer.writerow(row)

@@ -15,7 +15,7 @@ def run_batch_task(self, batch_id: int) -> None:
     """Run or resume the batch. Safe to deliver twice: a finished batch is left alone, and
     a batch another worker holds is looked at again later, so that if its holder dies
     without the message coming back, this delivery still finishes it."""
-    batch = services.run_batch(batch_id)
+    batch = services.batch_run(batch_id=batch_id)
     if batch.status in (Status.QUEUED, Status.RUNNING):
         raise self.retry(countdown=settings.INGEST_BUSY_RETRY_SECONDS)
 
@@ -23,4 +23,4 @@ def run_batch_task(self, batch_id: int) -> None:
 @shared_task(name="ingest.resume_stalled")
 def resume_stalled_task() -> None:
     """Every minute (beat): queue again batches whose worker died."""
-    services.resume_stalled_batches()
+    services.batches_resume_stalled()

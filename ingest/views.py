@@ -53,7 +53,7 @@ def _batches(request):
         if form.is_valid():
             try:
                 uploads.check_upload(form.cleaned_data["file"])
-                batch = services.create_batch(
+                batch = services.batch_create(
                     kind=form.cleaned_data["kind"],
                     upload=form.cleaned_data["file"],
                     file_name=form.cleaned_data["file"].name,

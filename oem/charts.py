@@ -9,22 +9,12 @@ import datetime as dt
 import pandas as pd
 
 from core.charts import COLORS, base_layout, figure
+from core.dates import quarter_index, quarter_label, quarter_labels
 from core.language import format_money
 
 BAND_FILL = "rgba(31, 95, 168, 0.15)"  # COLORS["accent"], light
 SITE_COLORS = ["#1f5fa8", "#b54708", "#1b6e20", "#6941c6", "#b42318", "#0e7090", "#9aa5b1"]
 INGEST_HINT = "Load them at Data in (/ingest/)"
-
-
-def _label(year: int, quarter: int) -> str:
-    return f"{int(year)}Q{int(quarter)}"
-
-
-def _quarters(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
-    """Every calendar quarter label from ``first`` to ``last``: the x axis keeps a missing
-    quarter as a gap instead of closing it up."""
-    start, end = first[0] * 4 + first[1] - 1, last[0] * 4 + last[1] - 1
-    return [_label(i // 4, i % 4 + 1) for i in range(start, end + 1)]
 
 
 def _score(value) -> str | None:
@@ -41,11 +31,12 @@ def scorecard_history(
 ) -> dict:
     """Every stored scorecard, the least-squares trend over the points the projection uses,
     the projection with its ± σ band, and the SDP threshold as a horizontal line."""
-    stored = [(_label(y, q), float(s)) for y, q, s in scores.itertuples(index=False)]
-    fitted = [(_label(y, q), f) for y, q, _, f in (projection or {}).get("fitted", [])]
+    stored = [(quarter_label(y, q), float(s)) for y, q, s in scores.itertuples(index=False)]
+    fitted = [(quarter_label(y, q), f) for y, q, _, f in (projection or {}).get("fitted", [])]
     ends = [(int(y), int(q)) for y, q in zip(scores["year"], scores["quarter"], strict=True)]
     ends += [(row["year"], row["quarter"]) for row in band]
-    axis = _quarters(min(ends), max(ends)) if ends else []
+    # Every quarter between the ends: the x axis keeps a missing quarter as a gap.
+    axis = quarter_labels(quarter_index(*min(ends)), quarter_index(*max(ends))) if ends else []
     data = [
         {
             "type": "scatter",
@@ -130,11 +121,11 @@ def scorecard_history(
         if label in by_quarter
     ]
     if projection:
+        last = quarter_label(projection["last_year"], projection["last_quarter"])
+        target = quarter_label(projection["projected_year"], projection["projected_quarter"])
         window = (
-            f"trend over the {projection['points']} quarters to "
-            f"{_label(projection['last_year'], projection['last_quarter'])} known on {as_of}, "
-            f"projected {projection['horizon_quarters']} quarters to "
-            f"{_label(projection['projected_year'], projection['projected_quarter'])}"
+            f"trend over the {projection['points']} quarters to {last} known on {as_of}, "
+            f"projected {projection['horizon_quarters']} quarters to {target}"
         )
     else:
         window = f"scorecards known on {as_of}" if stored else None

@@ -25,7 +25,19 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from core.frames import ScoringError, as_numbers, require_columns
+from core.dates import (
+    SDP_HORIZON_QUARTERS,
+    TRAILING_YEAR_DAYS,
+    complete_quarter_index,
+    quarter_from_index,
+    quarter_index,
+    quarter_indexes,
+    quarter_label,
+    quarter_labels,
+    quarter_of,
+    quarters_back_start,
+)
+from core.frames import ScoringError, as_number, as_numbers, require_columns
 
 __all__ = [
     "ScoringError",
@@ -42,7 +54,6 @@ __all__ = [
     "sdp_probability",
 ]
 
-YEAR_DAYS = 365
 PENALTY_COLUMNS = ("penalty_id", "relationship_id", "incurred_on", "amount")
 SCORE_COLUMNS = ("year", "quarter", "score")
 RELATIONSHIP_COLUMNS = (
@@ -68,17 +79,6 @@ def _as_date(value) -> date:
         return pd.Timestamp(value).date()
     except (TypeError, ValueError) as exc:
         raise ScoringError(f"not a date: {value!r}") from exc
-
-
-def _optional_float(value) -> float | None:
-    """``float(value)``, or None for None/NaN."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ScoringError(f"not a number: {value!r}") from exc
-    return None if math.isnan(number) else number
 
 
 def _day_timestamps(series: pd.Series, what: str) -> pd.Series:
@@ -108,33 +108,10 @@ def _penalties(penalties: pd.DataFrame | None) -> pd.DataFrame:
     )
 
 
-def _quarter_index(year: int, quarter: int) -> int:
-    """Consecutive quarter number: year × 4 + quarter − 1."""
-    return int(year) * 4 + int(quarter) - 1
-
-
-def _quarter_of(index: int) -> tuple[int, int]:
-    return index // 4, index % 4 + 1
-
-
-def _quarter_first_day(index: int) -> date:
-    year, quarter = _quarter_of(index)
-    return date(year, 3 * (quarter - 1) + 1, 1)
-
-
-def _quarter_label(index: int) -> str:
-    year, quarter = _quarter_of(index)
-    return f"{year}Q{quarter}"
-
-
-def _date_quarter_index(day: date) -> int:
-    return _quarter_index(day.year, (day.month - 1) // 3 + 1)
-
-
 def _exposure_period(penalties: pd.DataFrame, as_of, history_start) -> dict:
     """The trailing window, the penalties in it and the annualisation factor."""
     as_of = _as_date(as_of)
-    window_start = as_of - timedelta(days=YEAR_DAYS)
+    window_start = as_of - timedelta(days=TRAILING_YEAR_DAYS)
     frame = _penalties(penalties)
     in_window = frame[
         (frame["incurred"] > pd.Timestamp(window_start))
@@ -149,11 +126,11 @@ def _exposure_period(penalties: pd.DataFrame, as_of, history_start) -> dict:
             begins = min(begins, in_window["incurred"].iloc[0].date())
         first_day = max(first_day, begins)
     days = max((as_of - first_day).days + 1, 0)
-    annualized = days < YEAR_DAYS
+    annualized = days < TRAILING_YEAR_DAYS
     if not annualized:
         factor = 1.0
     elif days:
-        factor = YEAR_DAYS / days
+        factor = TRAILING_YEAR_DAYS / days
     else:
         factor = None
     return {
@@ -264,7 +241,7 @@ def addressable_exposure(
     exposure), ``events`` (count of those detectable penalties), ``expected_reduction``,
     ``window_start``, ``window_end``, ``annualized``, ``days_of_history``.
     """
-    reduction = _optional_float(expected_reduction)
+    reduction = as_number(expected_reduction, "expected_reduction")
     if reduction is None or not 0.0 <= reduction <= 1.0:
         raise ScoringError(
             f"expected_reduction must be between 0 and 1, got {expected_reduction!r}"
@@ -313,7 +290,7 @@ def penalty_events(penalties: pd.DataFrame, as_of, quarters: int = 2) -> int:
     if int(quarters) < 1:
         raise ScoringError(f"quarters must be at least 1, got {quarters!r}")
     as_of = _as_date(as_of)
-    start = _quarter_first_day(_date_quarter_index(as_of) - (int(quarters) - 1))
+    start = quarters_back_start(as_of, int(quarters))
     frame = _penalties(penalties)
     mask = (frame["incurred"] >= pd.Timestamp(start)) & (frame["incurred"] <= pd.Timestamp(as_of))
     return int(mask.sum())
@@ -335,18 +312,15 @@ def quarterly_exposure(
     if int(quarters) < 1:
         raise ScoringError(f"quarters must be at least 1, got {quarters!r}")
     as_of = _as_date(as_of)
-    last = _date_quarter_index(as_of)
-    if complete_only and _date_quarter_index(as_of + timedelta(days=1)) == last:
-        last -= 1
+    last = complete_quarter_index(as_of) if complete_only else quarter_index(*quarter_of(as_of))
     first = last - int(quarters) + 1
     frame = _penalties(penalties)
     frame = frame[frame["incurred"] <= pd.Timestamp(as_of)]
-    index = (frame["incurred"].dt.year * 4 + (frame["incurred"].dt.month - 1) // 3).astype(int)
-    sums = frame.groupby(index)["amount"].agg(math.fsum)
-    indexes = range(first, last + 1)
+    incurred = frame["incurred"].dt
+    sums = frame.groupby(quarter_indexes(incurred.year, incurred.quarter))["amount"].agg(math.fsum)
     series = pd.Series(
-        [float(sums.get(i, 0.0)) for i in indexes],
-        index=[_quarter_label(i) for i in indexes],
+        [float(sums.get(i, 0.0)) for i in range(first, last + 1)],
+        index=quarter_labels(first, last),
         name="exposure",
         dtype=float,
     )
@@ -359,7 +333,7 @@ def quarterly_exposure(
 
 def scorecard_projection(
     scores: pd.DataFrame,
-    horizon_quarters: int = 4,
+    horizon_quarters: int = SDP_HORIZON_QUARTERS,
     min_points: int = 4,
     max_points: int = 8,
     sigma_floor: float = 2.0,
@@ -396,7 +370,7 @@ def scorecard_projection(
         raise ScoringError("min_points and max_points must be at least 1")
     if int(horizon_quarters) < 0:
         raise ScoringError(f"horizon_quarters must not be negative, got {horizon_quarters!r}")
-    floor = _optional_float(sigma_floor)
+    floor = as_number(sigma_floor, "sigma_floor")
     if floor is None or floor < 0:
         raise ScoringError(f"sigma_floor must be a non-negative number, got {sigma_floor!r}")
     frame = require_columns(scores, SCORE_COLUMNS, "scores")
@@ -408,7 +382,7 @@ def scorecard_projection(
     frame["quarter"] = as_numbers(frame["quarter"], "scores.quarter").astype(int)
     if not frame["quarter"].between(1, 4).all():
         raise ScoringError("scores.quarter must be 1–4")
-    frame["qindex"] = frame["year"] * 4 + frame["quarter"] - 1
+    frame["qindex"] = quarter_indexes(frame["year"], frame["quarter"])
     if frame["qindex"].duplicated().any():
         raise ScoringError("scores has two rows for the same quarter")
     frame = frame.sort_values("qindex").tail(int(max_points))
@@ -428,7 +402,7 @@ def scorecard_projection(
     sigma = max(residual_std or 0.0, floor)
     horizon = int(horizon_quarters)
     target = int(qindex[-1]) + horizon
-    projected_year, projected_quarter = _quarter_of(target)
+    projected_year, projected_quarter = quarter_from_index(target)
     return {
         "slope_per_quarter": slope,
         "intercept": intercept,
@@ -461,7 +435,10 @@ def sdp_probability(projected, threshold, sigma) -> float:
     Edge cases: σ = 0 → 1.0 when projected < threshold, else 0.0. σ < 0 or any NaN/None
     input raises ScoringError.
     """
-    values = [_optional_float(v) for v in (projected, threshold, sigma)]
+    values = [
+        as_number(value, name)
+        for value, name in ((projected, "projected"), (threshold, "threshold"), (sigma, "sigma"))
+    ]
     if any(v is None for v in values):
         raise ScoringError("projected, threshold and sigma must be numbers")
     projected, threshold, sigma = values
@@ -476,7 +453,7 @@ def sdp_probability(projected, threshold, sigma) -> float:
 def revenue_at_risk(
     relationships: pd.DataFrame,
     scorecards: pd.DataFrame,
-    horizon_quarters: int = 4,
+    horizon_quarters: int = SDP_HORIZON_QUARTERS,
     sigma_floor: float = 2.0,
 ) -> pd.DataFrame:
     """Preferred-supplier revenue at risk per OEM relationship.
@@ -520,8 +497,8 @@ def revenue_at_risk(
             horizon_quarters=horizon_quarters,
             sigma_floor=sigma_floor,
         )
-        threshold = _optional_float(rel["sdp_threshold_score"])
-        revenue = _optional_float(rel["annual_revenue"])
+        threshold = as_number(rel["sdp_threshold_score"], "relationships.sdp_threshold_score")
+        revenue = as_number(rel["annual_revenue"], "relationships.annual_revenue")
         if str(rel["status"]).strip().lower() == SDP_STATUS:
             probability = 1.0
         elif threshold is None or projection is None:
@@ -606,7 +583,7 @@ def early_warnings(
     for rel in rels.to_dict("records"):
         if str(rel["status"]).strip().lower() == SDP_STATUS:
             continue
-        threshold = _optional_float(rel["sdp_threshold_score"])
+        threshold = as_number(rel["sdp_threshold_score"], "relationships.sdp_threshold_score")
         group = by_relationship.get(rel["relationship_id"])
         if threshold is None or group is None:
             continue
@@ -672,14 +649,9 @@ def scorecards_known_on(scores: pd.DataFrame, as_of) -> pd.DataFrame:
     frame = require_columns(scores, ("year", "quarter"), "scores")
     if frame.empty:
         return frame.reset_index(drop=True)
-    as_of = _as_date(as_of)
-    last = _date_quarter_index(as_of)
-    if _date_quarter_index(as_of + timedelta(days=1)) == last:
-        last -= 1
-    index = (
-        as_numbers(frame["year"], "scores.year") * 4
-        + as_numbers(frame["quarter"], "scores.quarter")
-        - 1
+    last = complete_quarter_index(_as_date(as_of))
+    index = quarter_indexes(
+        as_numbers(frame["year"], "scores.year"), as_numbers(frame["quarter"], "scores.quarter")
     )
     return frame[index <= last].reset_index(drop=True)
 
@@ -705,23 +677,23 @@ def projection_band(projection: dict | None, z: float = 1.0) -> list[dict]:
     """
     if projection is None:
         return []
-    spread = _optional_float(z)
+    spread = as_number(z, "z")
     if spread is None or spread < 0:
         raise ScoringError(f"z must be a non-negative number, got {z!r}")
     first_year, first_quarter = projection["fitted"][0][:2]
-    last = _quarter_index(projection["last_year"], projection["last_quarter"])
-    x_last = last - _quarter_index(first_year, first_quarter)
+    last = quarter_index(projection["last_year"], projection["last_quarter"])
+    x_last = last - quarter_index(first_year, first_quarter)
     half_width = spread * float(projection["sigma"])
     rows = []
     for h in range(int(projection["horizon_quarters"]) + 1):
         centre = projection["intercept"] + projection["slope_per_quarter"] * (x_last + h)
-        year, quarter = _quarter_of(last + h)
+        year, quarter = quarter_from_index(last + h)
         rows.append(
             {
                 "h": h,
                 "year": year,
                 "quarter": quarter,
-                "label": _quarter_label(last + h),
+                "label": quarter_label(year, quarter),
                 "centre": float(centre),
                 "low": float(centre - half_width),
                 "high": float(centre + half_width),
@@ -741,7 +713,7 @@ def revenue_at_risk_total(values) -> dict:
     Returns ``total`` (float, or None when no value is known), ``known`` and ``unknown``
     (counts). Empty input → total None, 0 and 0.
     """
-    numbers = [_optional_float(value) for value in values]
+    numbers = [as_number(value, "revenue at risk") for value in values]
     known = [number for number in numbers if number is not None]
     return {
         "total": math.fsum(known) if known else None,

@@ -15,6 +15,7 @@ from portfolio.access import (
     check_portfolio_write,
     check_site_write,
 )
+from portfolio.models import Site
 
 
 def site_id_of(obj) -> int | None:
@@ -34,8 +35,6 @@ def portfolio_id_of(obj) -> int | None:
     """The portfolio of a portfolio-level row (the standard) or of a site's row (its plan)."""
     if hasattr(obj, "portfolio_id"):
         return obj.portfolio_id
-    from portfolio.models import Site
-
     site_id = site_id_of(obj)
     return Site.objects.filter(pk=site_id).values_list("portfolio_id", flat=True).first()
 

@@ -24,15 +24,6 @@ _request: contextvars.ContextVar = contextvars.ContextVar("audit_request", defau
 IGNORED_FIELDS = {"updated_at", "created_at"}
 
 
-def audited_models():
-    """The models whose changes are logged."""
-    from portfolio.models import Membership
-    from reliability.models import PreventedFailure
-    from scores.models import CapitalProposal, ReliabilityStandard
-
-    return [ReliabilityStandard, Membership, PreventedFailure, CapitalProposal]
-
-
 @contextmanager
 def acting_as(user):
     """Attribute the changes made inside the block to ``user``."""

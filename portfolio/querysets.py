@@ -16,18 +16,20 @@ class SiteScopedQuerySet(models.QuerySet):
     """
 
     def visible_to(self, user):
+        # models.py builds its managers from this module: import at call time.
         from portfolio.access import visible_sites_q
+        from portfolio.models import Site
 
         lookup = self.model.site_lookup
         if not lookup:
             return self.filter(visible_sites_q(user))
-        from portfolio.models import Site
 
         return self.filter(**{f"{lookup}__in": Site.objects.filter(visible_sites_q(user))})
 
 
 class PortfolioQuerySet(models.QuerySet):
     def visible_to(self, user):
+        # models.py builds its managers from this module: import at call time.
         from portfolio.access import visible_portfolios_q
 
         return self.filter(visible_portfolios_q(user))
@@ -38,6 +40,7 @@ class PeopleScopedQuerySet(models.QuerySet):
     a membership at a site or portfolio the viewer sees."""
 
     def visible_to(self, user):
+        # models.py builds its managers from this module: import at call time.
         from portfolio.access import sees_everything, visible_portfolios_q, visible_sites_q
         from portfolio.models import Portfolio, Site
 
@@ -60,6 +63,7 @@ class PortfolioWideQuerySet(models.QuerySet):
     seen with the portfolio, and by people at its sites, who are held to them."""
 
     def visible_to(self, user):
+        # models.py builds its managers from this module: import at call time.
         from portfolio.models import Portfolio, Site
 
         return self.filter(

@@ -16,7 +16,7 @@ UNITS = {"vibration_velocity_rms": "mm/s", "temperature": "°C", "current": "A"}
 SOURCES = {"readings": "raw readings", "hourly": "hourly roll-ups", "daily": "daily roll-ups"}
 ZONE_COLORS = {zone: COLORS[f"zone_{zone.lower()}"] for zone in "ABCD"}
 #: Points drawn on one page, shared by its readings charts: with their tables they keep
-#: the page under its 150 KB budget (issue 7) and its rendering fast.
+#: the page under its 150 KB budget and its rendering fast.
 PAGE_POINTS = 720
 MAX_POINTS = 500
 MIN_POINTS = 120

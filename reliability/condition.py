@@ -8,7 +8,8 @@ and the edge cases.
 
 Units follow ``reliability.models.Metric``: vibration velocity RMS in mm/s, temperature in
 °C, current in A. Times given to the trend functions are floats in hours from any origin
-(e.g. hours since the first reading); rates are in metric units per hour and per day.
+(e.g. hours since the first reading); rates are in metric units per hour and per day. Bad
+input raises ``core.frames.ScoringError`` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from core.frames import ScoringError, as_number, require_columns, utc_column
 
 # --------------------------------------------------------------------------------------
 # ISO 10816-3 / 20816-3 vibration zones
@@ -40,14 +43,8 @@ DEFAULT_MACHINE_GROUP = 2
 #: Used when an asset's foundation is blank: "rigid" has the lower, stricter limits.
 DEFAULT_FOUNDATION = "rigid"
 
-ZONES = ("A", "B", "C", "D")
-
 #: Alert severity raised by a reading in each zone (A: new machine condition, no alert).
 SEVERITY_BY_ZONE: dict[str, str | None] = {"A": None, "B": "info", "C": "warning", "D": "alarm"}
-
-
-def _is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def zone_boundaries(
@@ -64,7 +61,7 @@ def zone_boundaries(
     ``zone_bc_override``, ``zone_cd_override``) that is not None (nor NaN, as a null float
     read through pandas) replaces its boundary, one by one.
 
-    Raises ValueError for an unknown group or foundation, for ``overrides`` not of length 3,
+    Raises ScoringError for an unknown group or foundation, for ``overrides`` not of length 3,
     and when the result is not finite, positive and strictly increasing (AB < BC < CD), e.g.
     a C/D override below the ISO B/C boundary.
     """
@@ -73,28 +70,29 @@ def zone_boundaries(
     try:
         defaults = ISO_ZONES[(group, base)]
     except KeyError:
-        raise ValueError(
+        raise ScoringError(
             f"no ISO zone boundaries for machine group {machine_group!r} and foundation "
             f"{foundation!r} (groups 1, 2; foundations 'rigid', 'flexible')"
         ) from None
     overrides = tuple(overrides)
     if len(overrides) != 3:
-        raise ValueError("overrides must be three values (A/B, B/C, C/D) or None")
-    result = tuple(
-        float(default) if _is_missing(override) else float(override)
-        for default, override in zip(defaults, overrides, strict=True)
-    )
-    _check_boundaries(result)
-    return result  # type: ignore[return-value]
+        raise ScoringError("overrides must be three values (A/B, B/C, C/D) or None")
+    result = []
+    for edge, default, override in zip(("A/B", "B/C", "C/D"), defaults, overrides, strict=True):
+        number = as_number(override, f"the {edge} override")
+        result.append(float(default) if number is None else number)
+    return _check_boundaries(result)
 
 
 def _check_boundaries(boundaries) -> tuple[float, float, float]:
     values = tuple(float(b) for b in boundaries)
     if len(values) != 3:
-        raise ValueError("zone boundaries are three values: A/B, B/C, C/D")
+        raise ScoringError("zone boundaries are three values: A/B, B/C, C/D")
     ab, bc, cd = values
     if not all(math.isfinite(b) for b in values) or not (0 < ab < bc < cd):
-        raise ValueError(f"zone boundaries must be positive and strictly increasing, got {values}")
+        raise ScoringError(
+            f"zone boundaries must be positive and strictly increasing, got {values}"
+        )
     return ab, bc, cd
 
 
@@ -103,13 +101,13 @@ def classify_zone(value: float, boundaries: Sequence[float]) -> str:
 
     A: value < AB; B: AB ≤ value < BC; C: BC ≤ value < CD; D: value ≥ CD. A value exactly on
     a boundary belongs to the worse zone: the boundary is the limit, reaching it is enough
-    (so 7.1 mm/s on a group 1 rigid machine is zone D). Raises ValueError for NaN and for
+    (so 7.1 mm/s on a group 1 rigid machine is zone D). Raises ScoringError for NaN and for
     boundaries that are not positive and strictly increasing.
     """
     ab, bc, cd = _check_boundaries(boundaries)
     value = float(value)
     if math.isnan(value):
-        raise ValueError("cannot classify NaN")
+        raise ScoringError("cannot classify NaN")
     if value < ab:
         return "A"
     if value < bc:
@@ -117,21 +115,6 @@ def classify_zone(value: float, boundaries: Sequence[float]) -> str:
     if value < cd:
         return "C"
     return "D"
-
-
-def classify_zones(values: np.ndarray, boundaries: Sequence[float]) -> np.ndarray:
-    """Vectorised :func:`classify_zone`: an array of "A".."D" (dtype ``<U1``), same shape.
-
-    Same rule (a value on a boundary is in the worse zone), computed as
-    ``searchsorted(boundaries, value, side="right")``. NaN values get "" (no zone) rather
-    than raising, so a series with gaps can be classified in one call.
-    """
-    edges = np.asarray(_check_boundaries(boundaries))
-    data = np.asarray(values, dtype=float)
-    index = np.searchsorted(edges, data, side="right")
-    labels = np.array(ZONES + ("",))
-    index = np.where(np.isnan(data), len(ZONES), index)
-    return labels[index]
 
 
 # --------------------------------------------------------------------------------------
@@ -182,11 +165,11 @@ def threshold_severity(value: float, warning: float, alarm: float) -> str | None
     """None below ``warning``, "warning" for warning ≤ value < alarm, "alarm" at ≥ alarm.
 
     Same units as the thresholds. A value exactly on a threshold counts as reaching it (as
-    zone boundaries do). NaN gives None. Raises ValueError if warning > alarm (equal is
+    zone boundaries do). NaN gives None. Raises ScoringError if warning > alarm (equal is
     allowed: then the warning step never shows).
     """
     if warning > alarm:
-        raise ValueError(f"warning {warning} is above alarm {alarm}")
+        raise ScoringError(f"warning {warning} is above alarm {alarm}")
     value = float(value)
     if math.isnan(value):
         return None
@@ -241,7 +224,7 @@ def robust_slope(
     t = np.asarray(times_hours, dtype=float).ravel()
     y = np.asarray(values, dtype=float).ravel()
     if t.shape != y.shape:
-        raise ValueError("times_hours and values must have the same length")
+        raise ScoringError("times_hours and values must have the same length")
     keep = np.isfinite(t) & np.isfinite(y)
     t, y = t[keep], y[keep]
     n = len(t)
@@ -360,12 +343,12 @@ def _series(times, values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Times may be numeric or datetime64 (or an object array of Timestamps); x is in the
     times' own unit (nanoseconds, microseconds… for datetimes), which is all the
-    downsamplers need since they only compare and scale it.
+    downsampler needs since it only compares and scales it.
     """
     t = np.asarray(times)
     v = np.asarray(values, dtype=float)
     if t.ndim != 1 or t.shape != v.shape:
-        raise ValueError("times and values must be 1-D arrays of the same length")
+        raise ScoringError("times and values must be 1-D arrays of the same length")
     if np.issubdtype(t.dtype, np.datetime64):
         valid = ~np.isnat(t)
         ints = t.astype(np.int64)
@@ -386,7 +369,7 @@ def _series(times, values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if ints is not None:
         x = (ints - (ints[0] if len(ints) else 0)).astype(float)
     if len(x) > 1 and np.any(np.diff(x) < 0):
-        raise ValueError("times must be sorted ascending")
+        raise ScoringError("times must be sorted ascending")
     return t, v, x
 
 
@@ -402,13 +385,13 @@ def downsample_minmax(
     global maximum and minimum always survive, and a spike is never averaged away (unlike
     plain decimation or averaging). Empty buckets (gaps in the data) add nothing.
 
-    ``times`` numeric or datetime64, sorted ascending (ValueError otherwise); points whose
+    ``times`` numeric or datetime64, sorted ascending (ScoringError otherwise); points whose
     time or value is missing/NaN are dropped. When no more than ``max_points`` points
     remain they are returned unchanged. The arrays returned keep the input dtypes.
-    Raises ValueError if ``max_points`` < 2.
+    Raises ScoringError if ``max_points`` < 2.
     """
     if max_points < 2:
-        raise ValueError("max_points must be at least 2 (one bucket's min and max)")
+        raise ScoringError("max_points must be at least 2 (one bucket's min and max)")
     t, v, x = _series(times, values)
     n = len(v)
     if n <= max_points:
@@ -433,45 +416,6 @@ def downsample_minmax(
     return t[chosen], v[chosen]
 
 
-def lttb(times: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-    """Largest-Triangle-Three-Buckets downsampling (Steinarsson 2013) to ``max_points``.
-
-    Keeps the first and the last point; the n − 2 points between are split by index into
-    max_points − 2 buckets of (nearly) equal count, and from each bucket, left to right, the
-    point forming the largest triangle with the point kept in the previous bucket and the
-    average of the next bucket is kept: area = ½ |(xₐ − x̄)(y − yₐ) − (xₐ − x)(ȳ − yₐ)|.
-    Visually faithful line charts with exactly ``max_points`` points, in time order.
-
-    Same input rules as :func:`downsample_minmax` (sorted times, numeric or datetime64,
-    missing points dropped, returned unchanged when small). Raises ValueError if
-    ``max_points`` < 3.
-    """
-    if max_points < 3:
-        raise ValueError("max_points must be at least 3 (first, last and one bucket)")
-    t, v, x = _series(times, values)
-    n = len(v)
-    if n <= max_points:
-        return t, v
-    middle = max_points - 2
-    chosen = np.empty(max_points, dtype=np.int64)
-    chosen[0], chosen[-1] = 0, n - 1
-    a = 0
-    for bucket in range(middle):
-        # Bucket b holds indices [1 + ⌊b(n−2)/m⌋, 1 + ⌊(b+1)(n−2)/m⌋).
-        start = 1 + (bucket * (n - 2)) // middle
-        stop = 1 + ((bucket + 1) * (n - 2)) // middle
-        next_start = stop
-        next_stop = 1 + ((bucket + 2) * (n - 2)) // middle if bucket + 1 < middle else n
-        mean_x = x[next_start:next_stop].mean()
-        mean_y = v[next_start:next_stop].mean()
-        area = np.abs(
-            (x[a] - mean_x) * (v[start:stop] - v[a]) - (x[a] - x[start:stop]) * (mean_y - v[a])
-        )
-        a = start + int(np.argmax(area))
-        chosen[bucket + 1] = a
-    return t[chosen], v[chosen]
-
-
 # --------------------------------------------------------------------------------------
 # Recurring failure patterns (SPEC §3)
 # --------------------------------------------------------------------------------------
@@ -481,19 +425,15 @@ _WEEK_NS = 7 * 24 * 3600 * 10**9
 RECOMMENDATION_MARGIN_WEEKS = 2
 
 
-def _frame(frame: pd.DataFrame | None, columns: tuple[str, ...], name: str) -> pd.DataFrame:
-    """``frame`` with ``columns``; an empty or column-less frame is an empty one."""
-    if frame is None or len(frame) == 0:
-        return pd.DataFrame({column: pd.Series([], dtype=object) for column in columns})
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} is missing column(s) {', '.join(missing)}")
-    return frame[list(columns)].dropna()
+def _complete_rows(frame: pd.DataFrame | None, columns: tuple[str, ...], what: str):
+    """Only ``columns`` of ``frame``, in the rows where none of them is missing; an empty
+    or column-less frame is an empty one."""
+    return require_columns(frame, columns, what)[list(columns)].dropna()
 
 
-def _instants(series: pd.Series) -> np.ndarray:
+def _instants(series: pd.Series, what: str) -> np.ndarray:
     """UTC instants as ``datetime64[ns]`` (naive values are taken to be UTC)."""
-    stamps = pd.to_datetime(series, utc=True).dt.tz_localize(None)
+    stamps = utc_column(series, what).dt.tz_localize(None)
     return stamps.to_numpy().astype("datetime64[ns]")
 
 
@@ -550,18 +490,18 @@ def recurring_patterns(
     "failure" (UTC datetimes), "onset_week", "onset_source" ("alert" or "failure"),
     "note"}]}.
     """
-    fail = _frame(failures, ("asset_id", "failure_mode_id", "started_at"), "failures")
-    alert = _frame(alerts, ("asset_id", "detected_at"), "alerts")
-    pm = _frame(pm_orders, ("asset_id", "completed_at"), "pm_orders")
+    fail = _complete_rows(failures, ("asset_id", "failure_mode_id", "started_at"), "failures")
+    alert = _complete_rows(alerts, ("asset_id", "detected_at"), "alerts")
+    pm = _complete_rows(pm_orders, ("asset_id", "completed_at"), "pm_orders")
     if fail.empty:
         return []
-    fail = fail.assign(_at=_instants(fail["started_at"]))
+    fail = fail.assign(_at=_instants(fail["started_at"], "failures.started_at"))
     alerts_by_asset = {
-        asset: np.sort(_instants(group["detected_at"]))
+        asset: np.sort(_instants(group["detected_at"], "alerts.detected_at"))
         for asset, group in alert.groupby("asset_id")
     }
     pms_by_asset = {
-        asset: np.unique(_instants(group["completed_at"]))
+        asset: np.unique(_instants(group["completed_at"], "pm_orders.completed_at"))
         for asset, group in pm.groupby("asset_id")
     }
     no_times = np.array([], dtype="datetime64[ns]")

@@ -10,10 +10,11 @@ Conventions shared by every function:
   with ``pd.to_datetime(..., utc=True)``, so aware Python datetimes and strings are accepted
   too; a naive window bound is taken to be UTC.
 * Windows are half-open, ``[window_start, window_end)``; ``window_end`` must be later than
-  ``window_start`` (``ValueError`` otherwise).
+  ``window_start``.
 * An empty input may be an empty DataFrame without any columns (what
   ``pd.DataFrame(list(queryset.values(...)))`` gives for no rows); a non-empty input missing
-  a required column raises ``ValueError`` naming it.
+  a required column raises an error naming it.
+* Bad input raises ``core.frames.ScoringError`` (a ``ValueError``).
 * A ratio whose denominator is zero is ``None`` (never ``inf``, ``nan`` or an exception).
   In returned DataFrames such columns are ``object`` dtype holding ``float`` or ``None``,
   so they serialise to JSON ``null`` and render as blank; use ``pd.to_numeric`` for maths.
@@ -27,6 +28,17 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+
+from core.dates import TRAILING_YEAR_DAYS, quarter_first_day
+from core.frames import (
+    ScoringError,
+    as_numbers,
+    known_numbers,
+    require_columns,
+    utc_column,
+    utc_instant,
+    utc_window,
+)
 
 HOURS_PER_YEAR = 8760
 
@@ -54,72 +66,30 @@ _OEE_RATIOS = ("availability", "performance", "quality", "oee")
 # --------------------------------------------------------------------------------------
 
 
-def _utc(value, name: str = "timestamp") -> pd.Timestamp:
-    """``value`` as a UTC ``pd.Timestamp``; naive values are taken to be UTC."""
-    if value is None:
-        raise ValueError(f"{name} is required")
-    ts = pd.Timestamp(value)
-    if pd.isna(ts):
-        raise ValueError(f"{name} is required")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def _window(window_start, window_end) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start, end = _utc(window_start, "window_start"), _utc(window_end, "window_end")
-    if end <= start:
-        raise ValueError(f"window_end {end} must be after window_start {start}")
-    return start, end
-
-
-def _utc_column(column: pd.Series) -> pd.Series:
-    return pd.to_datetime(column, utc=True)
-
-
-def _float_column(column: pd.Series) -> pd.Series:
-    """Numbers (int, float, Decimal, numeric strings) as float64; missing stays NaN."""
-    return pd.to_numeric(column.astype(object), errors="coerce").astype(float)
-
-
-def _frame(data: pd.DataFrame | None, columns: Iterable[str], name: str) -> pd.DataFrame:
-    """A copy of ``data`` guaranteed to have ``columns``; tolerant of column-less empties."""
-    columns = list(columns)
-    if data is None:
-        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
-    frame = data.copy()
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        if len(frame):
-            raise ValueError(f"{name} is missing column(s): {', '.join(missing)}")
-        for column in missing:
-            frame[column] = pd.Series(dtype=object)
-    return frame
+def _numbers_or_zero(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
+    """A column of numbers as float64 with missing or unreadable values as 0.0."""
+    return as_numbers(frame[column], f"{what}.{column}", errors="coerce").fillna(0.0)
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else float(numerator) / float(denominator)
 
 
-def _merge(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Union of the intervals in ``frame`` (columns start, end[, by]) per ``by`` value.
+def _merge(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Union of the intervals in ``frame`` (columns by, start, end) per ``by`` value.
 
     Rows with a missing bound or with ``end <= start`` are dropped. Intervals that overlap
     or touch (next start == running end) are merged. Sorted by (by, start).
     """
-    keys = [by] if by else []
-    frame = frame.loc[frame["start"].notna() & frame["end"].notna(), [*keys, "start", "end"]]
+    frame = frame.loc[frame["start"].notna() & frame["end"].notna(), [by, "start", "end"]]
     frame = frame.loc[frame["end"] > frame["start"]]
-    frame = frame.sort_values([*keys, "start", "end"]).reset_index(drop=True)
+    frame = frame.sort_values([by, "start", "end"]).reset_index(drop=True)
     if frame.empty:
         return frame
-    if by:
-        reach = frame.groupby(by, sort=False)["end"].cummax()
-        previous = reach.groupby(frame[by], sort=False).shift()
-    else:
-        previous = frame["end"].cummax().shift()
+    reach = frame.groupby(by, sort=False)["end"].cummax()
+    previous = reach.groupby(frame[by], sort=False).shift()
     block = (previous.isna() | (frame["start"] > previous)).cumsum()
-    aggregations = {"start": ("start", "min"), "end": ("end", "max")}
-    if by:
-        aggregations = {by: (by, "first"), **aggregations}
+    aggregations = {by: (by, "first"), "start": ("start", "min"), "end": ("end", "max")}
     return frame.groupby(block, sort=True).agg(**aggregations).reset_index(drop=True)
 
 
@@ -131,8 +101,8 @@ def _clipped_downtime(failures: pd.DataFrame, start: pd.Timestamp, end: pd.Times
     frame = pd.DataFrame(
         {
             "asset_id": failures["asset_id"],
-            "start": _utc_column(failures["started_at"]),
-            "end": _utc_column(failures["ended_at"]),
+            "start": utc_column(failures["started_at"], "failures.started_at"),
+            "end": utc_column(failures["ended_at"], "failures.ended_at"),
         }
     )
     frame = frame.loc[frame["asset_id"].notna() & frame["start"].notna()]
@@ -150,8 +120,8 @@ def merged_downtime(failures: pd.DataFrame, window_start, window_end) -> pd.Data
     ``window_end``; intervals crossing a window edge are clipped to it; overlapping or
     touching intervals of one asset are merged (several rows of one event are one interval).
     """
-    start, end = _window(window_start, window_end)
-    frame = _frame(failures, _FAILURE_COLUMNS, "failures")
+    start, end = utc_window(window_start, window_end)
+    frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
     return _merge(_clipped_downtime(frame, start, end), by="asset_id")
 
 
@@ -161,11 +131,10 @@ def failure_events(failures: pd.DataFrame, window_start, window_end) -> pd.DataF
     One row per distinct (asset_id, started_at): several rows of one asset with the same
     start are one event. Columns asset_id, started_at (UTC), sorted by asset then time.
     """
-    start, end = _window(window_start, window_end)
-    failures = _frame(failures, ("asset_id", "started_at"), "failures")
-    frame = pd.DataFrame(
-        {"asset_id": failures["asset_id"], "started_at": _utc_column(failures["started_at"])}
-    )
+    start, end = utc_window(window_start, window_end)
+    failures = require_columns(failures, ("asset_id", "started_at"), "failures")
+    started_at = utc_column(failures["started_at"], "failures.started_at")
+    frame = pd.DataFrame({"asset_id": failures["asset_id"], "started_at": started_at})
     frame = frame.loc[
         frame["asset_id"].notna() & (frame["started_at"] >= start) & (frame["started_at"] < end)
     ]
@@ -182,25 +151,6 @@ def _asset_index(asset_ids) -> pd.Index:
 # --------------------------------------------------------------------------------------
 
 
-def merge_intervals(starts: pd.Series, ends: pd.Series) -> pd.DataFrame:
-    """Union of intervals: ``[start, end]`` pairs merged where they overlap or touch.
-
-    ``starts`` and ``ends`` are paired by position (timestamps or numbers). Rows with a
-    missing bound, or with ``end <= start`` (empty or inverted), are ignored: fill open
-    ends before calling (``downtime_hours`` clips them at the window end). Returns columns
-    [start, end] sorted by start, with a fresh RangeIndex; the intervals returned are
-    disjoint and separated by a gap (touching intervals, ``next.start == end``, are merged).
-    Empty input gives an empty frame with the two columns.
-    """
-    frame = pd.DataFrame(
-        {
-            "start": pd.Series(starts).reset_index(drop=True),
-            "end": pd.Series(ends).reset_index(drop=True),
-        }
-    )
-    return _merge(frame)[["start", "end"]]
-
-
 def downtime_hours(failures: pd.DataFrame, window_start, window_end) -> pd.Series:
     """Hours of merged downtime per asset inside the window.
 
@@ -213,8 +163,8 @@ def downtime_hours(failures: pd.DataFrame, window_start, window_end) -> pd.Serie
     that appears in ``failures`` (0.0 when none of its downtime falls inside the window).
     Empty input gives an empty Series.
     """
-    start, end = _window(window_start, window_end)
-    frame = _frame(failures, _FAILURE_COLUMNS, "failures")
+    start, end = utc_window(window_start, window_end)
+    frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
     assets = _asset_index(frame["asset_id"].dropna())
     merged = _merge(_clipped_downtime(frame, start, end), by="asset_id")
     hours = ((merged["end"] - merged["start"]) / _HOUR).groupby(merged["asset_id"]).sum()
@@ -244,8 +194,8 @@ def mtbf(failures: pd.DataFrame, asset_ids, window_start, window_end) -> pd.Data
     operating_hours (float), failures (int), mtbf_hours (float), censored (bool), and the
     extra column downtime_hours (float).
     """
-    start, end = _window(window_start, window_end)
-    frame = _frame(failures, _FAILURE_COLUMNS, "failures")
+    start, end = utc_window(window_start, window_end)
+    frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
     assets = _asset_index(asset_ids)
     window_hours = (end - start) / _HOUR
     down = downtime_hours(frame, start, end).reindex(assets, fill_value=0.0).astype(float)
@@ -302,7 +252,7 @@ def mttr_by_asset(work_orders: pd.DataFrame, window_start, window_end) -> pd.Dat
     counted order have no row. Example: asset 1 repaired in 2 h and 4 h → hours 3.0,
     count 2.
     """
-    frame = _frame(work_orders, ("asset_id",), "work_orders")
+    frame = require_columns(work_orders, ("asset_id",), "work_orders")
     durations = _repair_hours(frame, window_start, window_end)
     grouped = durations.groupby(frame.loc[durations.index, "asset_id"])
     return pd.DataFrame({"hours": grouped.mean(), "count": grouped.size().astype(int)}).rename_axis(
@@ -312,9 +262,10 @@ def mttr_by_asset(work_orders: pd.DataFrame, window_start, window_end) -> pd.Dat
 
 def _repair_hours(work_orders: pd.DataFrame, window_start, window_end) -> pd.Series:
     """Repair durations (hours) of the orders :func:`mttr` counts, on the frame's index."""
-    start, end = _window(window_start, window_end)
-    frame = _frame(work_orders, ("kind", "started_at", "completed_at"), "work_orders")
-    began, completed = _utc_column(frame["started_at"]), _utc_column(frame["completed_at"])
+    start, end = utc_window(window_start, window_end)
+    frame = require_columns(work_orders, ("kind", "started_at", "completed_at"), "work_orders")
+    began = utc_column(frame["started_at"], "work_orders.started_at")
+    completed = utc_column(frame["completed_at"], "work_orders.completed_at")
     kind = frame["kind"].astype(object).where(frame["kind"].notna(), "").astype(str).str.lower()
     mask = (
         kind.isin(REPAIR_KINDS)
@@ -333,8 +284,8 @@ def _repair_hours(work_orders: pd.DataFrame, window_start, window_end) -> pd.Ser
 
 
 def _oee_sums(production: pd.DataFrame) -> pd.DataFrame:
-    frame = _frame(production, _OEE_COLUMNS, "production")
-    numbers = {column: _float_column(frame[column]).fillna(0.0) for column in _OEE_COLUMNS}
+    frame = require_columns(production, _OEE_COLUMNS, "production")
+    numbers = {column: _numbers_or_zero(frame, column, "production") for column in _OEE_COLUMNS}
     return pd.DataFrame(
         {
             "planned_minutes": numbers["planned_production_minutes"],
@@ -412,7 +363,7 @@ def oee_by(production: pd.DataFrame, by) -> pd.DataFrame:
     quality and oee are object dtype holding float or None (undefined ratio).
     """
     keys = [by] if isinstance(by, str) or not isinstance(by, Iterable) else list(by)
-    frame = _frame(production, [*_OEE_COLUMNS, *keys], "production")
+    frame = require_columns(production, [*_OEE_COLUMNS, *keys], "production")
     sums = _oee_sums(frame)
     for key in keys:
         sums[key] = frame[key]
@@ -441,7 +392,7 @@ def oee_spread(values) -> dict:
     """
     if isinstance(values, Mapping):
         values = values.values()
-    numbers = [float(value) for value in values if not pd.isna(value)]
+    numbers = known_numbers(values)
     if not numbers:
         return {"points": None, "std_points": None, "count": 0}
     array = np.asarray(numbers, dtype=float)
@@ -471,8 +422,8 @@ def changeover_utilization(windows: pd.DataFrame, as_of, last_n: int = 4) -> dic
     window_start (first starts_at) and window_end (last ends_at) of those windows, or None.
     """
     if last_n < 1:
-        raise ValueError("last_n must be at least 1")
-    moment = _utc(as_of, "as_of")
+        raise ScoringError("last_n must be at least 1")
+    moment = utc_instant(as_of, "as_of")
     columns = (
         "window_id",
         "starts_at",
@@ -480,13 +431,13 @@ def changeover_utilization(windows: pd.DataFrame, as_of, last_n: int = 4) -> dic
         "available_minutes",
         "maintenance_minutes_executed",
     )
-    frame = _frame(windows, columns, "windows")
-    frame["starts_at"] = _utc_column(frame["starts_at"])
-    frame["ends_at"] = _utc_column(frame["ends_at"])
+    frame = require_columns(windows, columns, "windows")
+    frame["starts_at"] = utc_column(frame["starts_at"], "windows.starts_at")
+    frame["ends_at"] = utc_column(frame["ends_at"], "windows.ends_at")
     frame = frame.loc[frame["ends_at"].notna() & (frame["ends_at"] <= moment)]
     frame = frame.sort_values(["ends_at", "starts_at", "window_id"]).tail(last_n)
-    executed = float(_float_column(frame["maintenance_minutes_executed"]).fillna(0.0).sum())
-    available = float(_float_column(frame["available_minutes"]).fillna(0.0).sum())
+    executed = float(_numbers_or_zero(frame, "maintenance_minutes_executed", "windows").sum())
+    available = float(_numbers_or_zero(frame, "available_minutes", "windows").sum())
     return {
         "value": _ratio(executed, available),
         "executed_minutes": executed,
@@ -513,22 +464,24 @@ def pm_completion_in_windows(work_orders: pd.DataFrame, windows: pd.DataFrame) -
 
     Keys: value (None when nothing is scheduled), scheduled (int), completed (int).
     """
-    orders = _frame(
+    orders = require_columns(
         work_orders,
         ("work_order_id", "kind", "changeover_window_id", "completed_at"),
         "work_orders",
     )
-    spans = _frame(windows, ("window_id", "starts_at", "ends_at"), "windows")
+    spans = require_columns(windows, ("window_id", "starts_at", "ends_at"), "windows")
     spans = spans.drop_duplicates("window_id").set_index("window_id")
     kind = orders["kind"].astype(object).where(orders["kind"].notna(), "").astype(str).str.lower()
     window_ids = orders["changeover_window_id"]
     pm = orders.loc[(kind == PREVENTIVE_KIND) & window_ids.notna() & window_ids.isin(spans.index)]
     pm = pm.drop_duplicates("work_order_id")
-    starts = dict(zip(spans.index, _utc_column(spans["starts_at"]), strict=True))
-    ends = dict(zip(spans.index, _utc_column(spans["ends_at"]), strict=True))
-    completed_at = _utc_column(pm["completed_at"])
-    window_start = pd.to_datetime(pm["changeover_window_id"].map(starts), utc=True)
-    window_end = pd.to_datetime(pm["changeover_window_id"].map(ends), utc=True)
+    starts = dict(
+        zip(spans.index, utc_column(spans["starts_at"], "windows.starts_at"), strict=True)
+    )
+    ends = dict(zip(spans.index, utc_column(spans["ends_at"], "windows.ends_at"), strict=True))
+    completed_at = utc_column(pm["completed_at"], "work_orders.completed_at")
+    window_start = utc_column(pm["changeover_window_id"].map(starts), "windows.starts_at")
+    window_end = utc_column(pm["changeover_window_id"].map(ends), "windows.ends_at")
     done = completed_at.notna() & (completed_at >= window_start) & (completed_at <= window_end)
     scheduled, completed = len(pm), int(done.sum())
     return {"value": _ratio(completed, scheduled), "scheduled": scheduled, "completed": completed}
@@ -554,13 +507,13 @@ def cm_coverage(
     Keys: value (None when there is no Tier 1 asset), covered (int), total (int), uncovered
     (sorted list of Tier 1 asset ids without a fresh reading).
     """
-    moment = _utc(as_of, "as_of")
+    moment = utc_instant(as_of, "as_of")
     since = moment - pd.Timedelta(hours=float(freshness_hours))
-    fleet = _frame(assets, ("asset_id", "tier"), "assets")
-    readings = _frame(last_readings, ("asset_id", "last_reading_at"), "last_readings")
+    fleet = require_columns(assets, ("asset_id", "tier"), "assets")
+    readings = require_columns(last_readings, ("asset_id", "last_reading_at"), "last_readings")
     tier = pd.to_numeric(fleet["tier"].astype(object), errors="coerce")
     tier_one = pd.unique(fleet.loc[(tier == 1) & fleet["asset_id"].notna(), "asset_id"])
-    stamp = _utc_column(readings["last_reading_at"])
+    stamp = utc_column(readings["last_reading_at"], "last_readings.last_reading_at")
     fresh = readings.loc[stamp.notna() & (stamp > since) & (stamp <= moment), "asset_id"]
     covered_mask = pd.Series(tier_one, dtype=object).isin(set(fresh.tolist()))
     uncovered = sorted(pd.Series(tier_one, dtype=object)[~covered_mask].tolist())
@@ -586,10 +539,10 @@ def alert_response(alerts: pd.DataFrame, window_start, window_end) -> dict:
     count (acknowledged alerts), unacknowledged (alerts of the window still without
     acknowledgement).
     """
-    start, end = _window(window_start, window_end)
-    frame = _frame(alerts, ("detected_at", "acknowledged_at"), "alerts")
-    detected = _utc_column(frame["detected_at"])
-    acknowledged = _utc_column(frame["acknowledged_at"])
+    start, end = utc_window(window_start, window_end)
+    frame = require_columns(alerts, ("detected_at", "acknowledged_at"), "alerts")
+    detected = utc_column(frame["detected_at"], "alerts.detected_at")
+    acknowledged = utc_column(frame["acknowledged_at"], "alerts.acknowledged_at")
     in_window = detected.notna() & (detected >= start) & (detected < end)
     answered = in_window & acknowledged.notna()
     hours = ((acknowledged[answered] - detected[answered]) / _HOUR).to_numpy(dtype=float)
@@ -633,19 +586,22 @@ def maintenance_cost(
     window, None when stated) and annualisation_factor (365 ÷ days, 1.0 for a 12-month
     window, None when stated).
     """
-    start, end = _window(window_start, window_end)
+    start, end = utc_window(window_start, window_end)
     if annual_maintenance_spend is not None:
         spend, source, window_spend, factor = float(annual_maintenance_spend), "stated", None, None
     else:
-        frame = _frame(work_orders, ("completed_at", "parts_cost", "labour_cost"), "work_orders")
-        completed = _utc_column(frame["completed_at"])
+        frame = require_columns(
+            work_orders, ("completed_at", "parts_cost", "labour_cost"), "work_orders"
+        )
+        completed = utc_column(frame["completed_at"], "work_orders.completed_at")
         mask = completed.notna() & (completed >= start) & (completed < end)
-        cost = _float_column(frame["parts_cost"]).fillna(0.0) + _float_column(
-            frame["labour_cost"]
-        ).fillna(0.0)
+        cost = _numbers_or_zero(frame, "parts_cost", "work_orders") + _numbers_or_zero(
+            frame, "labour_cost", "work_orders"
+        )
         window_spend = float(cost[mask].sum())
         days = (end - start) / _DAY
-        factor = 1.0 if 365 <= days <= 366 else 365.0 / days
+        year = TRAILING_YEAR_DAYS
+        factor = 1.0 if year <= days <= year + 1 else year / days
         spend, source = window_spend * factor, "work orders"
     return {
         "spend": spend,
@@ -666,7 +622,7 @@ def alert_confirmation(alerts: pd.DataFrame, window_start, window_end) -> dict:
     """
     if alerts is None or not len(alerts):
         return {"rate": None, "confirmed": 0, "closed": 0}
-    closed_at = pd.to_datetime(alerts["closed_at"], utc=True)
+    closed_at = utc_column(alerts["closed_at"], "alerts.closed_at")
     closed = alerts[(closed_at >= window_start) & (closed_at < window_end)]
     confirmed = int((closed["resolution"] == "confirmed_fault").sum())
     count = int(len(closed))
@@ -685,14 +641,14 @@ def failures_per_quarter(failures: pd.DataFrame, quarter_labels) -> list[int]:
     2025-10-01) UTC, half-open); ``failures`` columns asset_id, started_at (all rows are
     counted: filter to one asset first). Counting follows ``failure_events`` (several rows
     with one start are one event), so a quarter with 0 is exactly a quarter whose
-    ``mtbf`` is censored, i.e. a lower bound. Raises ValueError for a malformed label.
+    ``mtbf`` is censored, i.e. a lower bound. Raises ScoringError for a malformed label.
     """
     starts = []
     for label in quarter_labels:
         year, _, quarter = str(label).partition("Q")
         if not (year.isdigit() and quarter in {"1", "2", "3", "4"}):
-            raise ValueError(f"quarter label {label!r} is not like '2025Q3'")
-        starts.append(pd.Timestamp(year=int(year), month=3 * int(quarter) - 2, day=1, tz="UTC"))
+            raise ScoringError(f"quarter label {label!r} is not like '2025Q3'")
+        starts.append(pd.Timestamp(quarter_first_day(int(year), int(quarter)), tz="UTC"))
     if not starts:
         return []
     ends = [start + pd.DateOffset(months=3) for start in starts]

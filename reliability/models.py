@@ -745,7 +745,7 @@ class Escalation(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message for one person (an escalation, for now)."""
+    """An in-app message for one person, with a link to what it is about (escalations send them)."""
 
     person_lookup = "user"
 

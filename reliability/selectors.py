@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery, Window
 
-from core.dates import SCORING_HISTORY_DAYS, day_end
+from core.dates import MTBF_TREND_QUARTERS, SCORING_HISTORY_DAYS, TRAILING_YEAR_DAYS, day_end
 from reliability import condition, metrics, statistics
 from reliability.models import (
     Alert,
     Asset,
     EscalationRule,
     FailureEvent,
+    FailureMode,
     Metric,
     Reading,
     ReadingDaily,
@@ -24,6 +25,8 @@ from reliability.models import (
 )
 
 RAW_UP_TO = dt.timedelta(days=3)
+#: How far back recurring-failure patterns are looked for by default: 3 years.
+PATTERN_LOOKBACK = pd.Timedelta(days=3 * TRAILING_YEAR_DAYS)
 HOURLY_UP_TO = dt.timedelta(days=90)
 
 
@@ -105,7 +108,7 @@ def _recurring_recommendations(failure_events, since=None) -> list[dict]:
     """``condition.recurring_patterns`` over the failures of ``failure_events`` (a queryset
     already scoped to what the caller may see) and those assets' alerts and PM work orders
     since ``since`` (default: the last 3 years), each named by site, asset and mode."""
-    since = since or (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=3 * 365)).to_pydatetime()
+    since = since or (pd.Timestamp.now(tz="UTC") - PATTERN_LOOKBACK).to_pydatetime()
     failures = pd.DataFrame(
         list(
             failure_events.filter(started_at__gte=since, failure_mode__isnull=False).values_list(
@@ -131,7 +134,8 @@ def _recurring_recommendations(failure_events, since=None) -> list[dict]:
                 asset_id__in=assets,
                 kind=WorkOrderKind.PREVENTIVE,
                 completed_at__isnull=False,
-                completed_at__gte=since - dt.timedelta(days=365),
+                # the PM before the first failure may be a year older than it
+                completed_at__gte=since - dt.timedelta(days=TRAILING_YEAR_DAYS),
             ).values_list("asset_id", "completed_at")
         ),
         columns=["asset_id", "completed_at"],
@@ -141,8 +145,6 @@ def _recurring_recommendations(failure_events, since=None) -> list[dict]:
     patterns = condition.recurring_patterns(failures, alerts, pm)
     if not patterns:
         return []
-    from reliability.models import Asset, FailureMode
-
     names = {
         a.pk: a
         for a in Asset.objects.filter(pk__in={p["asset_id"] for p in patterns}).select_related(
@@ -150,20 +152,26 @@ def _recurring_recommendations(failure_events, since=None) -> list[dict]:
         )
     }
     modes = dict(FailureMode.objects.values_list("pk", "name"))
-    for pattern in patterns:
-        asset = names[pattern["asset_id"]]
-        pattern.update(
-            site=asset.site.name,
-            asset=asset.code,
-            failure_mode=modes.get(pattern["failure_mode_id"]),
-        )
-    return patterns
+    return [
+        {
+            **pattern,
+            "site": names[pattern["asset_id"]].site.name,
+            "asset": names[pattern["asset_id"]].code,
+            "failure_mode": modes.get(pattern["failure_mode_id"]),
+        }
+        for pattern in patterns
+    ]
 
 
 # --- The asset page ---------------------------------------------------------------------
 # One asset's history for ``reliability.views.asset``: each list is its latest rows with the
 # total count (a window function, so one query a list), and the inputs of the reliability
 # figures in the shape ``scores.selectors.site_scoring_inputs`` gives the site recompute.
+
+
+def site_work_order(site_id: int, number: str) -> WorkOrder | None:
+    """The site's work order with this number (its CMMS id), if there is one."""
+    return WorkOrder.objects.filter(site_id=site_id, external_id=number).first()
 
 
 def visible_assets(user):
@@ -357,12 +365,14 @@ def asset_recurring_failure_recommendations(user, asset_id: int, since=None) -> 
 def asset_reliability_figures(asset_id: int, as_of: dt.date) -> dict:
     """MTBF and MTTR over the trailing 12 months to the end of ``as_of`` and the MTBF trend
     over the 4 complete quarters before it, from the functions and inputs the site
-    recompute uses (portfolio/scoring/site.py), so the numbers agree with the site's."""
+    recompute uses (scores/figures/site.py), so the numbers agree with the site's."""
     inputs = asset_reliability_inputs(asset_id, as_of)
-    year_start = inputs.window_end - pd.Timedelta(days=365)
+    year_start = inputs.window_end - pd.Timedelta(days=TRAILING_YEAR_DAYS)
     mtbf = metrics.mtbf(inputs.failures, [asset_id], year_start, inputs.window_end).iloc[0]
     repair = metrics.mttr(inputs.work_orders, year_start, inputs.window_end)
-    trend = statistics.mtbf_trend(inputs.failures, [asset_id], as_of, quarters=4).iloc[0]
+    trend = statistics.mtbf_trend(
+        inputs.failures, [asset_id], as_of, quarters=MTBF_TREND_QUARTERS
+    ).iloc[0]
     per_quarter = metrics.failures_per_quarter(inputs.failures, trend["quarter_labels"])
     labels = trend["quarter_labels"]
     trend_window = f"4 quarters {labels[0]}–{labels[-1]} (complete quarters to {as_of})"

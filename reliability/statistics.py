@@ -4,7 +4,8 @@ Weibull maximum likelihood with right-censoring, exponential and Weibull failure
 probabilities over a horizon, Crow-AMSAA (NHPP power law) growth, and the quarterly MTBF
 trend of the maturity score. Pure functions: pandas/numpy in, numbers, dicts and
 DataFrames out; no Django import. Timestamps are UTC, windows half-open
-``[window_start, window_end)`` as in :mod:`reliability.metrics`.
+``[window_start, window_end)`` as in :mod:`reliability.metrics`; bad input raises
+``core.frames.ScoringError`` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from core.dates import MTBF_TREND_QUARTERS, quarter_label, quarter_of, quarter_start
+from core.frames import ScoringError, require_columns, utc_instant, utc_window
 from reliability import metrics
 
 #: Fewest observed failures for which a Weibull fit is attempted (SPEC §3: "≥ 5 failures").
@@ -54,7 +57,7 @@ def weibull_fit(durations, observed) -> dict | None:
     times = np.asarray(durations, dtype=float).ravel()
     failed = np.asarray(observed, dtype=bool).ravel()
     if times.shape != failed.shape:
-        raise ValueError("durations and observed must have the same length")
+        raise ScoringError("durations and observed must have the same length")
     keep = np.isfinite(times) & (times > 0)
     dropped = int((~keep).sum())
     times, failed = times[keep], failed[keep]
@@ -154,8 +157,8 @@ def time_between_failures(
     failure gives one censored row of the window's operating hours). Returns columns
     asset_id, hours (float), observed (bool), ordered by asset then time.
     """
-    start, end = metrics._window(window_start, window_end)
-    frame = metrics._frame(failures, ("asset_id", "started_at", "ended_at"), "failures")
+    start, end = utc_window(window_start, window_end)
+    frame = require_columns(failures, ("asset_id", "started_at", "ended_at"), "failures")
     known = frame["asset_id"].dropna().tolist()
     assets = metrics._asset_index([*known, *(list(asset_ids) if asset_ids is not None else [])])
     window_hours = (end - start) / _HOUR
@@ -208,15 +211,15 @@ def crow_amsaa(failure_times_hours, total_hours) -> dict | None:
 
     β < 1: failures arrive ever more slowly (reliability growth, improving); β = 1: constant
     rate; β > 1: deteriorating. λ is in failures per hour^β. Returns {"beta", "lam",
-    "failures"} or None when n < 2, or when every tᵢ = T (β undefined). Raises ValueError
-    for a time outside (0, T] or T ≤ 0.
+    "failures"} or None when n < 2, or when every tᵢ = T (β undefined). Raises
+    ScoringError for a time outside (0, T] or T ≤ 0.
     """
     times = np.asarray(failure_times_hours, dtype=float).ravel()
     total = float(total_hours)
     if not total > 0:
-        raise ValueError("total_hours must be > 0")
+        raise ScoringError("total_hours must be > 0")
     if np.any(~np.isfinite(times) | (times <= 0) | (times > total)):
-        raise ValueError("failure times must lie in (0, total_hours]")
+        raise ScoringError("failure times must lie in (0, total_hours]")
     n = len(times)
     if n < 2:
         return None
@@ -227,17 +230,15 @@ def crow_amsaa(failure_times_hours, total_hours) -> dict | None:
     return {"beta": beta, "lam": n / total**beta, "failures": n}
 
 
-def _quarter_start(moment: pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(year=moment.year, month=3 * ((moment.month - 1) // 3) + 1, day=1, tz="UTC")
-
-
 def _slope(values: np.ndarray) -> float:
     x = np.arange(len(values), dtype=float)
     dx = x - x.mean()
     return float((dx * (values - values.mean())).sum() / (dx * dx).sum())
 
 
-def mtbf_trend(failures: pd.DataFrame, asset_ids, as_of, quarters: int = 4) -> pd.DataFrame:
+def mtbf_trend(
+    failures: pd.DataFrame, asset_ids, as_of, quarters: int = MTBF_TREND_QUARTERS
+) -> pd.DataFrame:
     """MTBF trend per asset over the last ``quarters`` complete calendar quarters (UTC).
 
     The quarters are consecutive, the last one being the last calendar quarter that ended at
@@ -262,17 +263,17 @@ def mtbf_trend(failures: pd.DataFrame, asset_ids, as_of, quarters: int = 4) -> p
     the span). Index asset_id, one row per id in ``asset_ids``. ``quarters`` must be ≥ 2.
     """
     if quarters < 2:
-        raise ValueError("quarters must be at least 2 to draw a trend")
-    moment = metrics._utc(as_of, "as_of")
-    span_end = _quarter_start(moment)
+        raise ScoringError("quarters must be at least 2 to draw a trend")
+    moment = utc_instant(as_of, "as_of")
+    span_end = pd.Timestamp(quarter_start(moment.date()), tz="UTC")
     bounds = [span_end - pd.DateOffset(months=3 * k) for k in range(quarters, -1, -1)]
     span_start = bounds[0]
-    frame = metrics._frame(failures, ("asset_id", "started_at", "ended_at"), "failures")
+    frame = require_columns(failures, ("asset_id", "started_at", "ended_at"), "failures")
     assets = metrics._asset_index(asset_ids)
     tables = [metrics.mtbf(frame, assets, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
     values = np.column_stack([t["mtbf_hours"].to_numpy(dtype=float) for t in tables])
     censored = np.column_stack([t["censored"].to_numpy(dtype=bool) for t in tables])
-    labels = [f"{b.year}Q{(b.month - 1) // 3 + 1}" for b in bounds[:-1]]
+    labels = [quarter_label(*quarter_of(b)) for b in bounds[:-1]]
     events = metrics.failure_events(frame, span_start, span_end)
     total_hours = (span_end - span_start) / _HOUR
     rows = []

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.dates import EARLIEST_DAY, LATEST_DAY
 from portfolio.access import Action, can_write_site
-from reliability import charts, condition, selectors, services
+from reliability import charts, condition, pages, selectors, services
 from reliability.filters import AlertFilter
 from reliability.models import (
     Alert,
@@ -24,7 +24,6 @@ from reliability.models import (
     AlertStatus,
     Metric,
     Notification,
-    WorkOrder,
     WorkOrderKind,
 )
 
@@ -78,9 +77,7 @@ def alert_action(request, pk, verb):
             )
         elif verb == "link-work-order":
             number = request.POST.get("work_order", "").strip()
-            order = WorkOrder.objects.filter(
-                site_id=found.asset.site_id, external_id=number
-            ).first()
+            order = selectors.site_work_order(found.asset.site_id, number)
             if order is None:
                 raise ValidationError({"work_order": f"No work order {number!r} at this site."})
             services.alert_link_work_order(alert=found, work_order=order, user=request.user)
@@ -112,21 +109,17 @@ def notifications(request):
 def patterns(request):
     """Recurring failures whose alerts start at the same week of the PM cycle, with the
     shorter interval they argue for and the cycles that show it."""
-    from reliability.selectors import recurring_failure_recommendations
-
     return render(
         request,
         "reliability/patterns.html",
-        {"patterns": recurring_failure_recommendations(request.user)},
+        {"patterns": selectors.recurring_failure_recommendations(request.user)},
     )
 
 
 # --- The asset page ---------------------------------------------------------------------
 
-WINDOWS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT_WINDOW = "30d"
 MAX_WINDOW_DAYS = 365  # beyond a year the daily roll-ups thin out to a blur
-LATEST = 20
 WINDOW_PATTERN = re.compile(r"^(\d{1,3})d$")
 
 
@@ -147,7 +140,7 @@ def asset_window(params, default_end: dt.date) -> tuple[int, dt.date, list[str]]
             f"Window {raw_window!r} is not a number of days from 1d to {MAX_WINDOW_DAYS}d "
             f"(e.g. 7d, 30d, 90d, 365d): showing {DEFAULT_WINDOW}."
         )
-        days = WINDOWS[DEFAULT_WINDOW]
+        days = pages.WINDOWS[DEFAULT_WINDOW]
     raw_end = (params.get("end") or "").strip()
     end = default_end
     if raw_end:
@@ -174,109 +167,53 @@ def asset(request, pk):
     sensors = selectors.asset_sensors(found.pk)
     latest = max((s["last_day"] for s in sensors if s["last_day"]), default=None)
     days, end_day, problems = asset_window(request.GET, latest or timezone.now().date())
-    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), dt.UTC)
-    start = end - dt.timedelta(days=days)
-    window_label = f"{days} days to {end_day} (UTC)"
-    markers = selectors.asset_alerts_between(found.pk, start, end)
-    points = charts.points_per_chart(len(sensors))
-    readings = [
-        _readings_chart(
-            request.user,
-            found,
-            sensor,
-            window=(start, end, window_label),
-            points=points,
-            markers=markers,
-        )
-        for sensor in sensors
-    ]
     # Reliability as of the end day asked for, else today: not the last reading's day,
     # which would drop the failures of an asset whose sensors went quiet.
     figures_day = end_day if request.GET.get("end") else timezone.now().date()
-    figures = selectors.asset_reliability_figures(found.pk, figures_day)
-    figures["trend"]["chart"] = charts.mtbf_trend_chart(
+    page = pages.asset_page(
+        request.user,
+        found,
+        sensors=sensors,
+        days=days,
+        end_day=end_day,
+        figures_day=figures_day,
+        problems=problems,
+    )
+    trend = page.reliability["trend"]
+    trend["chart"] = charts.mtbf_trend_chart(
         "mtbf-trend",
-        trend=figures["trend"],
-        failures=figures["trend"]["failures_per_quarter"],
-        window_label=figures["trend"]["window"],
+        trend=trend,
+        failures=trend["failures_per_quarter"],
+        window_label=trend["window"],
     )
-    alerts_link = (
-        reverse("reliability:alerts")
-        + "?"
-        + urlencode({"site": found.site.code, "asset": found.code, "open": ""})
-    )
+    readings = [
+        charts.readings_chart(
+            f"readings-{series.sensor['id']}",
+            sensor={**series.sensor, "label": Metric(series.sensor["metric"]).label},
+            series=series.points,
+            window_label=page.window_label + (f" · {series.note}" if series.note else ""),
+            zones=series.zones,
+            thresholds=series.thresholds,
+            alerts=series.alerts,
+            empty=(
+                f"No readings from {series.sensor['code']} in the {page.window_label}. Load "
+                f"readings at Data in ({reverse('ingest:batches')}), or pick an earlier end day."
+            ),
+        )
+        for series in page.series
+    ]
     return render(
         request,
         "reliability/asset.html",
         {
-            "asset": found,
-            "currency": found.site.portfolio.currency,
-            "window": f"{days}d",
-            "windows": sorted({*WINDOWS, f"{days}d"}, key=lambda w: int(w[:-1])),
-            "end": end_day,
-            "window_label": window_label,
-            "problems": problems,
-            "sensors": sensors,
+            **vars(page),
             "readings": readings,
-            "alerts": selectors.asset_alerts(found.pk, LATEST),
-            "alerts_link": alerts_link,
-            "work_orders": selectors.asset_work_orders(found.pk, LATEST),
-            "failures": selectors.asset_failures(found.pk, LATEST),
-            "reliability": figures,
-            "patterns": selectors.asset_recurring_failure_recommendations(request.user, found.pk),
+            "alerts_link": reverse("reliability:alerts")
+            + "?"
+            + urlencode({"site": found.site.code, "asset": found.code, "open": ""}),
             "metrics": dict(Metric.choices),
             "statuses": dict(AlertStatus.choices),
             "kinds": dict(WorkOrderKind.choices),
             "severities": condition.SEVERITY_BY_ZONE,
         },
-    )
-
-
-def _limits(found, metric) -> tuple[tuple | None, tuple | None, str]:
-    """(zones, thresholds, note) of one metric of the asset, as the alerts judge it
-    (reliability.alerting.assess: ISO zones with the asset's overrides for vibration, the
-    class's warning/alarm for temperature and current)."""
-    if metric == Metric.VIBRATION_VELOCITY_RMS:
-        overrides = (found.zone_ab_override, found.zone_bc_override, found.zone_cd_override)
-        try:
-            zones = condition.zone_boundaries(
-                found.machine_group or None, found.foundation or "", overrides
-            )
-        except ValueError as exc:
-            return None, None, f"zones not drawn: {exc}"
-        return zones, None, ""
-    try:
-        return None, condition.class_thresholds(found.asset_class, metric), ""
-    except KeyError:
-        return None, None, ""
-
-
-def _readings_chart(user, found, sensor, *, window, points, markers) -> dict:
-    """One sensor's chart over ``window`` (start, end, label): its series downsampled to
-    ``points``, its limits, and markers for the alerts of its metric."""
-    start, end, window_label = window
-    series = selectors.reading_series(user, sensor["id"], start, end, max_points=points)
-    zones, thresholds, note = _limits(found, sensor["metric"])
-    alerts = [
-        {
-            "detected_at": alert["detected_at"],
-            "label": f"alert {alert['id']}: "
-            + (f"zone {alert['worst_zone']}" if alert["worst_zone"] else alert["rule"])
-            + f", {AlertStatus(alert['status']).label.lower()}",
-        }
-        for alert in markers
-        if alert["metric"] == sensor["metric"]
-    ]
-    return charts.readings_chart(
-        f"readings-{sensor['id']}",
-        sensor={**sensor, "label": Metric(sensor["metric"]).label},
-        series=series,
-        window_label=window_label + (f" · {note}" if note else ""),
-        zones=zones,
-        thresholds=thresholds,
-        alerts=alerts,
-        empty=(
-            f"No readings from {sensor['code']} in the {window_label}. Load readings at "
-            f"Data in ({reverse('ingest:batches')}), or pick an earlier end day."
-        ),
     )

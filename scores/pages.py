@@ -698,6 +698,29 @@ def relationship_page(relationship, *, today: dt.date, penalty_page: str | None)
     )
 
 
+def _customer_row(row: dict, snapshot: dict | None) -> dict:
+    """A relationship of the customer page with what its site's latest snapshot stored
+    for it (``risk``) and that figure in executive language."""
+    relationship = row["relationship"]
+    risk = snapshot["rows"].get(relationship.pk) if snapshot else None
+    window = snapshot["window"] if snapshot else {}
+    horizon = window["horizon_quarters"] if window else SDP_HORIZON_QUARTERS
+    return {
+        **row,
+        "snapshot_as_of": snapshot["as_of"] if snapshot else None,
+        "snapshot_window": window,
+        "risk": risk,
+        "sentence": risk
+        and language.revenue_at_risk_sentence(
+            relationship.customer.name + f" ({relationship.site.name})",
+            risk["annual_revenue"],
+            risk["probability"],
+            f"within {horizon} quarters of the last scorecard",
+            currency=relationship.site.portfolio.currency,
+        ),
+    }
+
+
 @dataclass
 class CustomerPage:
     """One OEM customer across the sites the user sees (templates/scores/customer.html):
@@ -720,25 +743,7 @@ def customer_page(user, code: str, *, today: dt.date) -> CustomerPage | None:
     if not rows:
         return None
     snapshots = selectors.site_risk_snapshots({row["relationship"].site_id for row in rows})
-    for row in rows:
-        relationship = row["relationship"]
-        snapshot = snapshots.get(relationship.site_id)
-        risk = snapshot["rows"].get(relationship.pk) if snapshot else None
-        window = snapshot["window"] if snapshot else None
-        horizon = window["horizon_quarters"] if window else SDP_HORIZON_QUARTERS
-        row.update(
-            snapshot_as_of=snapshot["as_of"] if snapshot else None,
-            snapshot_window=window or {},
-            risk=risk,
-            sentence=risk
-            and language.revenue_at_risk_sentence(
-                relationship.customer.name + f" ({relationship.site.name})",
-                risk["annual_revenue"],
-                risk["probability"],
-                f"within {horizon} quarters of the last scorecard",
-                currency=relationship.site.portfolio.currency,
-            ),
-        )
+    rows = [_customer_row(row, snapshots.get(row["relationship"].site_id)) for row in rows]
     # Money adds up only within one currency: a total and a penalty chart per currency.
     currencies = sorted({row["relationship"].site.portfolio.currency for row in rows})
     totals, penalties = [], []

@@ -17,7 +17,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ingest import services, uploads
+from ingest import selectors, services, uploads
 from ingest.kinds import spec_for
 from ingest.models import IngestBatch, Kind, Source
 from portfolio.access import Action, writable_site_ids
@@ -45,7 +45,7 @@ class PayloadTooLarge(APIException):
 def start_batch(request, *, kind, upload, file_name, options, source) -> Response:
     """Create the batch (queued for a worker) and answer 202 with it."""
     try:
-        batch = services.create_batch(
+        batch = services.batch_create(
             kind=kind,
             upload=upload,
             file_name=file_name,
@@ -124,7 +124,7 @@ class IngestBatchViewSet(
 
 def rejected_rows_response(batch) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        services.rejected_rows_csv(batch), content_type="text/csv; charset=utf-8"
+        selectors.rejected_rows_csv(batch), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-rejected.csv"'
     return response

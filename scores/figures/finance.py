@@ -18,7 +18,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from core.frames import ScoringError, as_numbers, require_columns
+from core.frames import (
+    ScoringError,
+    as_number,
+    as_numbers,
+    require_columns,
+    utc_column,
+    utc_window,
+)
 
 __all__ = [
     "ScoringError",
@@ -37,47 +44,9 @@ EMERGENCY = "emergency"
 BUDGET_TOLERANCE = 1e-6
 
 
-def _number(value, what: str, *, allow_none: bool = False) -> float | None:
-    """``float(value)``; None/NaN raise unless ``allow_none`` (then None)."""
-    if value is not None:
-        try:
-            number = float(value)
-        except (TypeError, ValueError) as exc:
-            raise ScoringError(f"{what} must be a number, got {value!r}") from exc
-        if not math.isnan(number):
-            return number
-    if allow_none:
-        return None
-    raise ScoringError(f"{what} is required")
-
-
-def _utc(value, what: str) -> pd.Timestamp:
-    """An aware UTC Timestamp; a naive value (or a date) is read as UTC."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ScoringError(f"{what} must be a date/time, got {value!r}") from exc
-    if pd.isna(stamp):
-        raise ScoringError(f"{what} is required")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def _utc_column(series: pd.Series, what: str) -> pd.Series:
-    try:
-        return pd.to_datetime(series, utc=True)
-    except (TypeError, ValueError) as exc:
-        raise ScoringError(f"{what} must be date/times") from exc
-
-
-def _nullable(values) -> pd.Series:
+def _nullable(values, what: str) -> pd.Series:
     """An object column of floats with None (not NaN) where the value is unknown."""
-    return pd.Series(
-        [
-            None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-            for v in values
-        ],
-        dtype=object,
-    )
+    return pd.Series([as_number(v, what) for v in values], dtype=object)
 
 
 # --------------------------------------------------------------------------- emergency work
@@ -105,16 +74,14 @@ def emergency_premium(work_orders: pd.DataFrame, window_start, window_end, facto
     ``work_order_id`` column, by completion time), plus ``planned_cost`` (cost ÷ factor),
     ``factor``, ``window_start`` and ``window_end`` (UTC Timestamps).
     """
-    factor = _number(factor, "factor")
+    factor = as_number(factor, "factor", required=True)
     if factor < 1:
         raise ScoringError(f"emergency premium factor must be at least 1, got {factor!r}")
-    start, end = _utc(window_start, "window_start"), _utc(window_end, "window_end")
-    if end < start:
-        raise ScoringError("window_end is before window_start")
+    start, end = utc_window(window_start, window_end, empty_ok=True)
     frame = require_columns(
         work_orders, ("kind", "completed_at", "parts_cost", "labour_cost"), "work_orders"
     )
-    completed = _utc_column(frame["completed_at"], "work_orders.completed_at")
+    completed = utc_column(frame["completed_at"], "work_orders.completed_at")
     costs = as_numbers(frame["parts_cost"], "work_orders.parts_cost").fillna(0.0) + as_numbers(
         frame["labour_cost"], "work_orders.labour_cost"
     ).fillna(0.0)
@@ -161,8 +128,8 @@ def expected_downtime_hours(failures: pd.DataFrame) -> pd.Series:
     Returns a float Series indexed by asset_id, named ``expected_downtime_hours``.
     """
     frame = require_columns(failures, ("asset_id", "started_at", "ended_at"), "failures")
-    frame["started_at"] = _utc_column(frame["started_at"], "failures.started_at")
-    frame["ended_at"] = _utc_column(frame["ended_at"], "failures.ended_at")
+    frame["started_at"] = utc_column(frame["started_at"], "failures.started_at")
+    frame["ended_at"] = utc_column(frame["ended_at"], "failures.ended_at")
     frame = frame[frame["started_at"].notna() & frame["ended_at"].notna()]
     key = (
         ["failure_event_id"] if "failure_event_id" in frame.columns else ["asset_id", "started_at"]
@@ -197,7 +164,7 @@ def production_value_at_risk(assets: pd.DataFrame, value_per_hour: float) -> dic
     ``p_failure_12m``, ``expected_downtime_hours`` and ``value``), ``missing`` (asset ids),
     plus ``value_per_hour``.
     """
-    rate = _number(value_per_hour, "value_per_hour")
+    rate = as_number(value_per_hour, "value_per_hour", required=True)
     if rate < 0:
         raise ScoringError("value_per_hour must not be negative")
     frame = require_columns(
@@ -241,7 +208,7 @@ def payback_months(investment, exposure, expected_reduction) -> float | None:
     Not rounded.
     """
     values = [
-        _number(v, name, allow_none=True)
+        as_number(v, name)
         for v, name in (
             (investment, "investment"),
             (exposure, "exposure"),
@@ -289,7 +256,7 @@ def capital_priority(sites: pd.DataFrame, budget: float | None = None) -> pd.Dat
     ``cumulative_investment``, ``cumulative_avoided`` (float), ``rank`` (int from 1) and
     ``within_budget`` (bool).
     """
-    limit = _number(budget, "budget", allow_none=True)
+    limit = as_number(budget, "budget")
     if limit is not None and limit < 0:
         raise ScoringError("budget must not be negative")
     frame = require_columns(sites, ("site_id", "investment", "avoided"), "sites")
@@ -310,9 +277,11 @@ def capital_priority(sites: pd.DataFrame, budget: float | None = None) -> pd.Dat
 
     investment, avoided = frame["investment"], frame["avoided"]
     funded = investment > 0
-    frame["avoided_per_dollar"] = _nullable((avoided / investment.where(funded)).tolist())
+    frame["avoided_per_dollar"] = _nullable(
+        (avoided / investment.where(funded)).tolist(), "avoided_per_dollar"
+    )
     payback = (investment / (avoided / MONTHS_PER_YEAR)).where(avoided > 0)
-    frame["payback_months"] = _nullable(payback.tolist())
+    frame["payback_months"] = _nullable(payback.tolist(), "payback_months")
     frame["cumulative_investment"] = investment.cumsum().astype(float)
     frame["cumulative_avoided"] = avoided.cumsum().astype(float)
     frame["rank"] = np.arange(1, len(frame) + 1, dtype=int)
@@ -358,7 +327,7 @@ def financial_case(
         "penalties_avoided": penalties_avoided,
         "revenue_protected": revenue_protected,
     }
-    values = {name: _number(v, name, allow_none=True) for name, v in inputs.items()}
+    values = {name: as_number(v, name) for name, v in inputs.items()}
     missing = [name for name, v in values.items() if v is None]
     v = {name: (0.0 if value is None else value) for name, value in values.items()}
     layer1 = v["downtime_hours_avoided"] * v["value_per_hour"]

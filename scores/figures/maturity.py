@@ -23,8 +23,8 @@ support this figure" and propagates: an unknown input gives an unknown score, ne
 A float NaN (what pandas hands over for missing data) is treated exactly like ``None``.
 Numbers may be int, float, numpy scalars or Decimal (the standard comes from Decimal
 fields); they are converted to float. Inputs outside their domain (negative coverage,
-negative event counts, negative weights…) raise ValueError: they are bugs upstream, and a
-clipped score would hide them.
+negative event counts, negative weights…) raise ``core.frames.ScoringError`` (a
+``ValueError``): they are bugs upstream, and a clipped score would hide them.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
-from typing import Any
+
+from core.frames import ScoringError, as_number
 
 __all__ = [
     "BARS",
@@ -83,16 +84,6 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
 # --------------------------------------------------------------------------- helpers
 
 
-def _number(value: Any) -> float | None:
-    """float(value), or None for None / NaN (unknown)."""
-    if value is None:
-        return None
-    number = float(value)
-    if math.isnan(number):
-        return None
-    return number
-
-
 def _clip(value: float, low: float = 0.0, high: float = 100.0) -> float:
     return min(high, max(low, value))
 
@@ -106,13 +97,13 @@ def cm_coverage_score(coverage: float | None) -> float | None:
     ``coverage`` = Tier 1 assets with a fresh sensor ÷ Tier 1 assets, a fraction 0–1.
     Examples: 0.9 → 90.0; 1 → 100.0; 0 → 0.0 (a site with Tier 1 assets and no sensor
     is a measured 0, not unknown). None / NaN (e.g. the site has no Tier 1 asset) → None.
-    Outside [0, 1] → ValueError.
+    Outside [0, 1] → ScoringError.
     """
-    value = _number(coverage)
+    value = as_number(coverage, "coverage")
     if value is None:
         return None
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"coverage must be a fraction in [0, 1], got {coverage!r}")
+        raise ScoringError(f"coverage must be a fraction in [0, 1], got {coverage!r}")
     return 100.0 * value
 
 
@@ -122,13 +113,13 @@ def changeover_score(utilization: float | None) -> float | None:
     ``utilization`` = maintenance minutes executed ÷ minutes available over the last 4
     changeover windows, a fraction ≥ 0; overrunning the windows (> 1) scores no more
     than filling them. Examples: 0.68 → 68.0; 1.3 → 100.0. None / NaN (no window) → None.
-    Negative or infinite → ValueError.
+    Negative or infinite → ScoringError.
     """
-    value = _number(utilization)
+    value = as_number(utilization, "utilization")
     if value is None:
         return None
     if value < 0 or math.isinf(value):
-        raise ValueError(f"utilization must be a finite fraction >= 0, got {utilization!r}")
+        raise ScoringError(f"utilization must be a finite fraction >= 0, got {utilization!r}")
     return 100.0 * min(value, 1.0)
 
 
@@ -140,7 +131,7 @@ def mtbf_trend_score(pct_per_quarter: float | None) -> float | None:
     worse → 0; 0 → 50; +20 % or better → 100. Examples: −8 → 30.0; +10 → 75.0;
     +35 → 100.0; ±infinity → 100 / 0. None / NaN (no trend measurable) → None.
     """
-    value = _number(pct_per_quarter)
+    value = as_number(pct_per_quarter, "pct_per_quarter")
     if value is None:
         return None
     return _clip(50.0 + 50.0 * value / MTBF_TREND_FULL_SCALE_PCT)
@@ -157,14 +148,14 @@ def penalty_frequency_score(events: int | None, target: int, tolerated: int) -> 
 
     Defaults T = 0, L = 2: 0 → 100, 1 → 75, 2 → 50, 3 → 25, ≥ 4 → 0.
     T = L = 0: 0 → 100, ≥ 1 → 0. None / NaN (no penalty data) → None.
-    Negative events, target or tolerated, or target > tolerated → ValueError.
+    Negative events, target or tolerated, or target > tolerated → ScoringError.
     """
-    value = _number(events)
+    value = as_number(events, "events")
     if value is None:
         return None
     low, high = float(target), float(tolerated)
     if value < 0 or low < 0 or high < low:
-        raise ValueError(
+        raise ScoringError(
             f"need events >= 0 and 0 <= target <= tolerated, got {events!r}, {target!r}, "
             f"{tolerated!r}"
         )
@@ -208,17 +199,17 @@ def composite(scores: dict, standard: dict) -> float | None:
 
     Example: scores 90, 68, None, 50 with weights 0.25 each → (90 + 68 + 50) ÷ 3 = 69.33.
     None when no dimension is known, or when all known dimensions weigh 0.
-    A negative weight → ValueError. The result is clipped to [0, 100] against float
+    A negative weight → ScoringError. The result is clipped to [0, 100] against float
     round-off only.
     """
     total = weight_sum = 0.0
     for name, (_, weight_key) in DIMENSIONS.items():
-        score = _number(scores.get(name))
+        score = as_number(scores.get(name), name)
         if score is None:
             continue
         weight = float(standard[weight_key])
         if weight < 0 or math.isnan(weight):
-            raise ValueError(f"{weight_key} must be >= 0, got {standard[weight_key]!r}")
+            raise ScoringError(f"{weight_key} must be >= 0, got {standard[weight_key]!r}")
         total += weight * score
         weight_sum += weight
     if weight_sum <= 0:
@@ -246,7 +237,7 @@ def explain_risk_tier(composite: float | None, exposure: float | None) -> dict:
     measured the site cannot be called low risk (unknown is not low), and nothing
     measured says it is high either.
     """
-    score, money = _number(composite), _number(exposure)
+    score, money = as_number(composite, "composite"), as_number(exposure, "exposure")
     if score is None and money is None:
         return {
             "tier": TIER_MEDIUM,
@@ -310,7 +301,7 @@ def dimension_status(dimension: str, values: dict, standard: dict) -> str:
     """
     value_key, _ = DIMENSIONS[dimension]
     bar_key, kind = BARS[dimension]
-    value = _number(values.get(value_key))
+    value = as_number(values.get(value_key), value_key)
     if value is None:
         return "unknown"
     bar = 0.0 if bar_key is None else float(standard[bar_key])
@@ -374,7 +365,7 @@ def gaps_to_standard(
         if not always and (dimension not in values or bar_key not in standard):
             continue
         bar = float(standard[bar_key])
-        value = _number(values.get(dimension))
+        value = as_number(values.get(dimension), dimension)
         if value is None:
             unknown.append(
                 {

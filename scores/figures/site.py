@@ -22,7 +22,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from core.dates import SDP_HORIZON_QUARTERS, TRAILING_YEAR_DAYS
+from core.dates import MTBF_TREND_QUARTERS, SDP_HORIZON_QUARTERS, TRAILING_YEAR_DAYS
+from core.frames import known_numbers
 from oem import metrics as oem_metrics
 from reliability import metrics, statistics
 from scores.figures import finance, maturity
@@ -59,14 +60,14 @@ def compute_site_figures(inputs) -> dict:
     mttr = metrics.mttr(inputs.work_orders, year_start, end)
     window(Window.MTTR, year_start, end, trailing_year)
     bottlenecks = top_bottlenecks(inputs.assets)
-    trend = statistics.mtbf_trend(inputs.failures, bottlenecks, as_of, quarters=4)
+    trend = statistics.mtbf_trend(inputs.failures, bottlenecks, as_of, quarters=MTBF_TREND_QUARTERS)
     trend_pct = _mean(trend["pct_per_quarter"]) if len(trend) else None
     window(
         Window.MTBF_TREND,
         None,
         end,
-        f"4 quarters to {as_of}",
-        quarters=4,
+        f"{MTBF_TREND_QUARTERS} quarters to {as_of}",
+        quarters=MTBF_TREND_QUARTERS,
         assets=[int(a) for a in bottlenecks],
     )
 
@@ -375,12 +376,12 @@ def _production_sums(production: pd.DataFrame) -> dict:
 
 
 def _mean(values) -> float | None:
-    clean = [float(v) for v in values if v is not None and not pd.isna(v)]
+    clean = known_numbers(values)
     return float(np.mean(clean)) if clean else None
 
 
-def _sum(values) -> float | None:
-    clean = [float(v) for v in values if v is not None and not pd.isna(v)]
+def _sum(values) -> float:
+    clean = known_numbers(values)
     return float(np.sum(clean)) if clean else 0.0
 
 

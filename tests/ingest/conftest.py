@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.services import ingest_path
+from ingest.services import batch_ingest_file
 
 
 @pytest.fixture
@@ -11,7 +11,7 @@ def load(tmp_path):
     def _load(kind, text, user=None, **options):
         path = tmp_path / f"{kind}-{next(counter)}.csv"
         path.write_text(text, encoding="utf-8")
-        return ingest_path(path, kind, user=user, **options)
+        return batch_ingest_file(path=path, kind=kind, user=user, **options)
 
     return _load
 

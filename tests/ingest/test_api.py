@@ -184,7 +184,7 @@ def test_stalled_batches_are_queued_again_and_finish(world, eager_tasks):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from ingest.services import resume_stalled_batches
+    from ingest.services import batches_resume_stalled
 
     def batch(heartbeat_minutes_ago):
         made = IngestBatch(
@@ -201,7 +201,7 @@ def test_stalled_batches_are_queued_again_and_finish(world, eager_tasks):
         return made
 
     stalled, moving = batch(10), batch(1)
-    assert resume_stalled_batches() == [stalled.pk]
+    assert batches_resume_stalled() == [stalled.pk]
     stalled.refresh_from_db()
     moving.refresh_from_db()
     assert (stalled.status, stalled.rows_inserted) == (Status.DONE, 1)

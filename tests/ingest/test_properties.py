@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from ingest import csvchunks, readings
 from ingest.models import Status
-from ingest.services import ingest_path
+from ingest.services import batch_ingest_file
 from reliability.models import METRIC_BOUNDS, Reading
 from tests.factories import AssetFactory, SensorFactory
 
@@ -110,7 +110,7 @@ def stored_table(sensors):
 
 
 class Loader:
-    """Writes files to a folder and loads them with ingest_path, keeping the counts."""
+    """Writes files to a folder and loads them with batch_ingest_file, keeping the counts."""
 
     def __init__(self, folder, sensors):
         self.folder = folder
@@ -122,7 +122,7 @@ class Loader:
         self.files += 1
         path = self.folder / f"readings-{self.files}.csv"
         path.write_text(csv_text(rows, self.sensors))
-        batch = ingest_path(path, "readings")
+        batch = batch_ingest_file(path=path, kind="readings")
         assert batch.status == Status.DONE, batch.error
         assert batch.rows_rejected == 0, list(batch.rejected_rows.values_list("line", "reason"))
         assert batch.rows_updated == 0

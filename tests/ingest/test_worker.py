@@ -40,7 +40,7 @@ from django.test import override_settings
 
 from config.celery import app
 from ingest.models import IngestBatch, Status
-from ingest.services import create_batch
+from ingest.services import batch_create
 from ingest.tasks import run_batch_task
 from reliability.models import Reading
 from tests.config.processes import ROOT, SETTINGS_VARIABLES
@@ -273,7 +273,7 @@ def readings_file(path: Path, sensors, rows: int) -> Path:
 
 def new_batch(path: Path) -> IngestBatch:
     with path.open("rb") as handle:
-        return create_batch(
+        return batch_create(
             kind="readings",
             upload=File(handle, name=path.name),
             file_name=path.name,

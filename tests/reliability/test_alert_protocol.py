@@ -2,6 +2,7 @@
 escalations fire once, at their threshold, to the right people."""
 
 import datetime as dt
+import smtplib
 
 import pytest
 from django.core import mail
@@ -168,3 +169,32 @@ def test_alert_pages(world, alert):
     assert b"Acknowledge</button>" not in client.get(f"/alerts/{alert.pk}/").content
     viewer = client_for(world, "director_p").get(f"/alerts/{alert.pk}/")
     assert viewer.status_code == 200 and b"<button" not in viewer.content.split(b"</header>")[1]
+
+
+def test_a_failing_mail_server_loses_only_the_email(
+    world, alert, settings, caplog, django_capture_on_commit_callbacks
+):
+    """The notification is saved and the failure is logged, not raised and not hidden."""
+    settings.EMAIL_BACKEND = "tests.reliability.test_alert_protocol.RefusingBackend"
+    manager = world.user("manager_a")
+    manager.email = "manager@example.com"
+    manager.save()
+    with (
+        freeze_time(T0 + dt.timedelta(hours=4)),
+        django_capture_on_commit_callbacks(execute=True),
+        caplog.at_level("ERROR", logger="reliability.services"),
+    ):
+        fired = escalations_evaluate()
+    assert len(fired) == 1
+    assert Notification.objects.filter(user=manager).exists()
+    assert "escalation email to manager@example.com failed" in caplog.text
+
+
+class RefusingBackend:
+    """An email backend whose server refuses every message."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPRecipientsRefused({"manager@example.com": (550, b"no")})

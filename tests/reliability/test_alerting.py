@@ -6,7 +6,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from ingest.services import ingest_path
+from ingest.services import batch_ingest_file
 from reliability import rollups
 from reliability.alerting import alerts_evaluate
 from reliability.models import Alert
@@ -23,7 +23,7 @@ def load(tmp_path, sensor, values, start=START):
         for h, v in enumerate(values)
     ]
     path.write_text("\n".join(lines) + "\n")
-    batch = ingest_path(path, "readings")
+    batch = batch_ingest_file(path=path, kind="readings")
     assert batch.rows_inserted == len(values), batch.error
     rollups.rebuild([sensor.pk])  # the roll-ups the ingest keeps, rebuilt to be sure
     return start + dt.timedelta(hours=len(values))

@@ -18,9 +18,7 @@ from reliability.condition import (
     SEVERITY_BY_ZONE,
     class_thresholds,
     classify_zone,
-    classify_zones,
     downsample_minmax,
-    lttb,
     recurring_patterns,
     robust_slope,
     threshold_severity,
@@ -78,16 +76,11 @@ ON_THE_BOUNDARIES = [
 def test_a_value_on_a_boundary_is_in_the_worse_zone(group, foundation, value, zone):
     boundaries = zone_boundaries(group, foundation)
     assert classify_zone(value, boundaries) == zone
-    assert classify_zones(np.array([value]), boundaries).tolist() == [zone]
 
 
-def test_classify_zones_matches_the_scalar_rule_and_leaves_nan_unzoned():
-    boundaries = (2.3, 4.5, 7.1)
-    values = np.array([0.0, 2.3, 4.5, 7.1, 150.0, np.nan])
-    assert classify_zones(values, boundaries).tolist() == ["A", "B", "C", "D", "D", ""]
-    assert classify_zones(values.reshape(2, 3), boundaries).shape == (2, 3)
+def test_classify_zone_refuses_nan():
     with pytest.raises(ValueError):
-        classify_zone(float("nan"), boundaries)
+        classify_zone(float("nan"), (2.3, 4.5, 7.1))
 
 
 def test_missing_group_is_group_2_and_blank_foundation_is_rigid():
@@ -139,8 +132,6 @@ def test_overrides_are_three_values_and_boundaries_are_checked_when_classifying(
         zone_boundaries(1, "rigid", (None, None))
     with pytest.raises(ValueError):
         classify_zone(1.0, (3.0, 2.0, 4.0))
-    with pytest.raises(ValueError):
-        classify_zones(np.array([1.0]), (3.0, 2.0, 4.0))
 
 
 def test_severity_by_zone():
@@ -157,12 +148,10 @@ boundary_triples = st.lists(
     values=st.lists(st.floats(min_value=0, max_value=200, allow_nan=False), min_size=1),
     boundaries=st.one_of(st.sampled_from(list(ISO_ZONES.values())), boundary_triples),
 )
-def test_classify_zones_is_monotone_in_the_value(values, boundaries):
-    ordered = np.sort(np.array(values))
-    zones = classify_zones(ordered, boundaries)
+def test_classify_zone_is_monotone_in_the_value(values, boundaries):
+    zones = [classify_zone(v, boundaries) for v in sorted(values)]
     ranks = ["ABCD".index(zone) for zone in zones]
     assert ranks == sorted(ranks)
-    assert zones.tolist() == [classify_zone(v, boundaries) for v in ordered]
 
 
 # --------------------------------------------------------------------------------------
@@ -368,29 +357,6 @@ def test_minmax_small_input_nan_and_errors():
         downsample_minmax(np.arange(3.0), np.arange(3.0), 1)
 
 
-def test_lttb_by_hand():
-    # 5 points to 3: first, last, and one bucket holding points 1..3. The next "bucket" is
-    # the last point (4, 0), so the triangle with (0, 0) has area ½·4·|y|: the peak y = 5.
-    t, v = lttb(np.arange(5.0), np.array([0.0, 1, 5, 2, 0]), 3)
-    assert t.tolist() == [0.0, 2.0, 4.0]
-    assert v.tolist() == [0.0, 5.0, 0.0]
-
-
-def test_lttb_keeps_first_last_and_spike():
-    rng = np.random.default_rng(5)
-    times = pd.date_range("2025-01-01", periods=5_000, freq="min").to_numpy()
-    values = 3.0 + rng.normal(0, 0.2, times.size)
-    values[2_500] = 40.0
-    t, v = lttb(times, values, 100)
-    assert len(t) == 100
-    assert t[0] == times[0] and t[-1] == times[-1]
-    assert v[0] == values[0] and v[-1] == values[-1]
-    assert times[2_500] in t
-    assert np.all(np.diff(t) > np.timedelta64(0))
-    with pytest.raises(ValueError):
-        lttb(np.arange(5.0), np.arange(5.0), 2)
-
-
 sorted_series = st.integers(min_value=0, max_value=300).flatmap(
     lambda n: st.tuples(
         st.lists(
@@ -412,17 +378,6 @@ def test_minmax_never_exceeds_max_points_nor_the_input_range(series, max_points)
         # The extremes themselves survive.
         assert v.min() == values.min() and v.max() == values.max()
         assert np.all(np.diff(t) >= 0)
-
-
-@settings(max_examples=100, deadline=None)
-@given(series=sorted_series, max_points=st.integers(min_value=3, max_value=60))
-def test_lttb_never_exceeds_max_points_and_keeps_the_ends(series, max_points):
-    times, values = np.array(series[0], dtype=float), np.array(series[1], dtype=float)
-    t, v = lttb(times, values, max_points)
-    assert len(t) == len(v) == min(len(values), max_points)
-    if len(values):
-        assert (t[0], v[0]) == (times[0], values[0])
-        assert (t[-1], v[-1]) == (times[-1], values[-1])
 
 
 # --------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.frames import ScoringError
 from reliability.metrics import (
     HOURS_PER_YEAR,
     alert_response,
@@ -20,7 +21,7 @@ from reliability.metrics import (
     downtime_hours,
     maintenance_cost,
     mean_mtbf,
-    merge_intervals,
+    merged_downtime,
     mtbf,
     mttr,
     oee,
@@ -54,34 +55,28 @@ def test_hours_per_year():
 
 
 # --------------------------------------------------------------------------------------
-# merge_intervals
+# merged_downtime
 # --------------------------------------------------------------------------------------
 
 
-def test_merge_intervals_overlapping_touching_nested_and_disjoint():
-    # unsorted input: (7,8) (1,3) (2,4) (4,5) (10,20) (12,13)
+def test_merged_downtime_overlapping_touching_nested_and_disjoint():
+    def at(hours):
+        return JAN1 + pd.Timedelta(hours=hours)
+
+    # hours after JAN1, unsorted: (7,8) (1,3) (2,4) (4,5) (10,20) (12,13)
     # (1,3)+(2,4) overlap -> (1,4); touches (4,5) -> (1,5); (7,8) alone;
-    # (12,13) nested in (10,20) -> (10,20)
-    merged = merge_intervals(pd.Series([7, 1, 2, 4, 10, 12]), pd.Series([8, 3, 4, 5, 20, 13]))
-    assert list(merged.columns) == ["start", "end"]
-    assert merged.to_numpy().tolist() == [[1, 5], [7, 8], [10, 20]]
-
-
-def test_merge_intervals_timestamps_ignores_missing_and_inverted_rows():
-    starts = pd.Series([ts("2026-01-01 08:00"), ts("2026-01-01 09:00"), NAT, ts("2026-01-02")])
-    ends = pd.Series([ts("2026-01-01 10:00"), ts("2026-01-01 12:00"), ts("2026-01-03"), NAT])
-    # rows 3 (no start) and 4 (no end) are dropped; 08-10 and 09-12 merge into 08-12
-    merged = merge_intervals(starts, ends)
-    assert merged["start"].tolist() == [ts("2026-01-01 08:00")]
-    assert merged["end"].tolist() == [ts("2026-01-01 12:00")]
-    inverted = merge_intervals(pd.Series([5, 3]), pd.Series([4, 3]))  # end < start, end == start
-    assert inverted.empty
-
-
-def test_merge_intervals_empty():
-    merged = merge_intervals(pd.Series([], dtype=float), pd.Series([], dtype=float))
-    assert merged.empty
-    assert list(merged.columns) == ["start", "end"]
+    # (12,13) nested in (10,20) -> (10,20). An inverted row (30,29), an empty one (40,40)
+    # and one without a start add nothing.
+    spans = [(7, 8), (1, 3), (2, 4), (4, 5), (10, 20), (12, 13), (30, 29), (40, 40)]
+    log = failures(*[(1, at(a), at(b)) for a, b in spans], (1, None, at(50)))
+    merged = merged_downtime(log, JAN1, JAN11)
+    assert list(merged.columns) == ["asset_id", "start", "end"]
+    assert merged["asset_id"].tolist() == [1, 1, 1]
+    assert list(zip(merged["start"], merged["end"], strict=True)) == [
+        (at(1), at(5)),
+        (at(7), at(8)),
+        (at(10), at(20)),
+    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -125,6 +120,15 @@ def test_downtime_empty_inputs():
 def test_window_must_be_positive():
     with pytest.raises(ValueError):
         downtime_hours(pd.DataFrame(), JAN11, JAN1)
+
+
+def test_bad_input_is_a_scoring_error_naming_it():
+    with pytest.raises(ScoringError, match="window_start is required"):
+        downtime_hours(pd.DataFrame(), None, JAN11)
+    with pytest.raises(ScoringError, match="window_end .* must be after window_start"):
+        downtime_hours(pd.DataFrame(), JAN1, JAN1)
+    with pytest.raises(ScoringError, match="failures.started_at must be date/times"):
+        downtime_hours(failures((1, "2026-01-02", None)).assign(started_at="soon"), JAN1, JAN11)
 
 
 def test_missing_column_on_non_empty_input_is_named():
@@ -562,6 +566,17 @@ def test_maintenance_cost_twelve_month_window_unscaled_and_stated_spend_wins():
     assert stated["source"] == "stated"
     assert stated["pct_revenue"] is None  # revenue 0
     assert stated["pct_replacement_value"] == pytest.approx(0.05)
+
+
+def test_maintenance_cost_leap_year_unscaled_and_two_years_halved():
+    # 2024 has 366 days: still twelve months, factor 1. 2025-01-01 .. 2027-01-01 is 730
+    # days: factor 365 / 730 = 0.5.
+    leap = maintenance_cost(cost_orders(), ts("2024-01-01"), ts("2025-01-01"), 1.0, 1.0)
+    assert leap["annualisation_factor"] == 1.0
+    two_years = maintenance_cost(cost_orders(), ts("2025-01-01"), ts("2027-01-01"), 1.0, 1.0)
+    assert two_years["annualisation_factor"] == 0.5
+    # in the window: 3700.50 (2026) + 7777 + 1 (2025-12-31) = 11478.50, halved
+    assert two_years["spend"] == pytest.approx(5739.25)
 
 
 def test_maintenance_cost_no_orders():

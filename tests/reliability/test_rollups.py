@@ -22,7 +22,7 @@ from django.test import override_settings
 
 from ingest import readings as ingest_readings
 from ingest.models import Status
-from ingest.services import ingest_path
+from ingest.services import batch_ingest_file
 from reliability import rollups
 from reliability.models import Reading, ReadingDaily, ReadingHourly
 from tests.factories import SensorFactory
@@ -54,7 +54,7 @@ def load(media):
     def _load(lines, expect_status=Status.DONE):
         path = media / f"readings-{next(counter)}.csv"
         path.write_text("sensor_id,measured_at,value\n" + "".join(f"{x}\n" for x in lines))
-        batch = ingest_path(path, "readings")
+        batch = batch_ingest_file(path=path, kind="readings")
         assert batch.status == expect_status, batch.error
         return batch
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.frames import ScoringError
 from reliability.statistics import (
     crow_amsaa,
     exponential_failure_probability,
@@ -353,6 +354,16 @@ def test_mtbf_trend_one_failure_has_no_crow_amsaa_and_bad_quarters_refused():
     assert table.loc["A", "censored_quarters"] == 3
     with pytest.raises(ValueError):
         mtbf_trend(log, ["A"], ts("2026-12-01"), quarters=1)
+
+
+def test_mtbf_trend_across_a_new_year_and_bad_input_named():
+    # as_of 2026-01-01 00:00 UTC: 2025Q4 has just ended, so the quarters are 2025Q1–Q4.
+    table = mtbf_trend(pd.DataFrame(), ["X"], ts("2026-01-01"))
+    assert table.loc["X", "quarter_labels"] == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
+    # No failure: each value is the quarter's hours, 90, 91, 92 and 92 days × 24.
+    assert table.loc["X", "quarters"] == [2160.0, 2184.0, 2208.0, 2208.0]
+    with pytest.raises(ScoringError, match="as_of is required"):
+        mtbf_trend(pd.DataFrame(), ["X"], None)
 
 
 def test_mtbf_trend_empty_inputs():

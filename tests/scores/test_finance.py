@@ -92,6 +92,13 @@ def test_emergency_premium_refuses_a_factor_below_one(work_orders):
         emergency_premium(work_orders, Q1_END, Q1_START, 3.0)
 
 
+def test_emergency_premium_over_an_empty_window_is_zero(work_orders):
+    # Unlike the reliability KPIs, a zero-length window is allowed: nothing completes in it.
+    result = emergency_premium(work_orders, Q1_START, Q1_START, 3.0)
+
+    assert (result["cost"], result["premium"], result["count"]) == (0.0, 0.0, 0)
+
+
 # --- expected_downtime_hours ----------------------------------------------------------------
 
 

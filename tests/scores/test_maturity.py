@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.frames import ScoringError
 from scores.figures import maturity as m
 
 STANDARD = {
@@ -62,6 +63,13 @@ def test_cm_coverage_outside_0_1_is_a_bug(coverage):
 )
 def test_changeover_score(utilization, expected):
     assert m.changeover_score(utilization) == pytest.approx(expected)
+
+
+def test_a_value_that_is_not_a_number_is_named():
+    with pytest.raises(ScoringError, match="coverage must be a number, got 'most'"):
+        m.cm_coverage_score("most")
+    with pytest.raises(ScoringError, match="events must be a number"):
+        m.penalty_frequency_score([1], 0, 2)
 
 
 def test_changeover_unknown_and_invalid():

@@ -246,6 +246,25 @@ def test_recompute_command_backfills_quarters(demo):
     assert "3 snapshot(s)" in out.getvalue()
 
 
+def test_the_command_and_the_task_refresh_a_site_the_same_way(world, monkeypatch):
+    """Both go through ``site_refresh``: today's scores turn new readings into alerts first;
+    a past day (``--as-of``, or a backfilled quarter end) is scored from what is stored."""
+    evaluated = []
+    monkeypatch.setattr(
+        "scores.services.alerts_evaluate", lambda **kwargs: evaluated.append(kwargs)
+    )
+    site = world.site_a
+    call_command("recompute", "--site", site.code, stdout=io.StringIO())
+    assert evaluated == [{"site_ids": [site.pk]}]
+    call_command(
+        "recompute", "--site", site.code, "--as-of", "2026-11-01", "--backfill-quarters", "1",
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    assert evaluated == [{"site_ids": [site.pk]}]
+    tasks.recompute_site.run(site.pk)
+    assert evaluated == [{"site_ids": [site.pk]}] * 2
+
+
 def test_quarter_ends():
     assert quarter_ends(dt.date(2026, 1, 15), 2) == [dt.date(2025, 9, 30), dt.date(2025, 12, 31)]
     assert quarter_ends(dt.date(2026, 3, 31), 1) == [dt.date(2025, 12, 31)]

@@ -66,9 +66,9 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user {options['user']!r}")
         try:
-            batch = services.ingest_path(
-                options["file"],
-                options["kind"],
+            batch = services.batch_ingest_file(
+                path=options["file"],
+                kind=options["kind"],
                 user=user,
                 source=Source.CLI,
                 mapping=options["mapping"],

@@ -1,0 +1,35 @@
+"""Reads of ingest batches: the ones no worker moves, and a batch's refused rows."""
+
+import csv
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import IngestBatch, RejectedRow, Status
+
+STALE_AFTER = dt.timedelta(minutes=5)
+
+
+def stalled_batches(stale_after=STALE_AFTER):
+    """Batches no worker is moving: queued or running with no heartbeat for a while
+    (a running batch beats with every chunk, every second or so)."""
+    cutoff = timezone.now() - stale_after
+    return IngestBatch.objects.filter(
+        Q(status=Status.QUEUED, created_at__lt=cutoff, heartbeat_at__isnull=True)
+        | Q(status__in=[Status.QUEUED, Status.RUNNING], heartbeat_at__lt=cutoff)
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def rejected_rows_csv(batch: IngestBatch):
+    """The refused rows as CSV lines (line, field, reason, raw), streamed."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(["line", "field", "reason", "raw"])
+    rows = RejectedRow.objects.filter(batch=batch).order_by("line", "id")
+    for row in rows.values_list("line", "field", "reason", "raw").iterator(chunk_size=2000):
+        yield writer.writerow(row)
