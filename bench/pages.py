@@ -88,8 +88,9 @@ from demo.generator import generate  # noqa: E402
 from demo.loader import delete_demo, demo_portfolio_codes  # noqa: E402
 from demo.scales import SCALES  # noqa: E402
 from oem.models import OEMRelationship, PenaltyRecord, ScorecardResult  # noqa: E402
-from portfolio.models import Membership, Role, Site, SiteScoreSnapshot  # noqa: E402
+from portfolio.models import Membership, Role, Site  # noqa: E402
 from reliability.models import Alert, Asset, FailureEvent, ReadingDaily, Sensor, WorkOrder  # noqa: E402
+from scores.models import SiteScoreSnapshot  # noqa: E402
 
 SCALE = SCALES["large"]
 SEED = 7

@@ -52,9 +52,10 @@ from django.db import connection, transaction  # noqa: E402
 from demo.generator import generate, sensor_values  # noqa: E402
 from demo.loader import delete_demo, demo_portfolio_codes  # noqa: E402
 from demo.scales import SCALES  # noqa: E402
-from portfolio.models import Portfolio, Site, SiteScoreSnapshot  # noqa: E402
+from portfolio.models import Portfolio, Site  # noqa: E402
 from reliability import readings_copy  # noqa: E402
 from reliability.models import Asset, Reading, Sensor, WorkOrder  # noqa: E402
+from scores.models import SiteScoreSnapshot  # noqa: E402
 from scores.services import site_recompute_scores  # noqa: E402
 
 SEED = 7

@@ -117,7 +117,7 @@ DJANGO_PACKAGES = {
 #: Text no template may contain.
 TEMPLATE_FORBIDDEN = {
     ".details.": "templates never read a snapshot's details: copy what the page needs out of "
-    "snapshot.details in the page builder (scores/pages.py) and pass it as a field",
+    "snapshot.details in the page builder (scores/pages/) and pass it as a field",
 }
 
 #: Function-level imports need no comment here: Django's convention, or never run.
@@ -496,8 +496,14 @@ def sql_problem(sql: str) -> str | None:
 
 
 def _role_modules(modules: Mapping[str, Module], filename: str, apps: Iterable[str]):
-    apps = set(apps)
-    return [m for m in modules.values() if m.path.endswith("/" + filename) and m.app in apps]
+    """The modules of a role: ``<app>/pages.py``, or any module of a ``<app>/pages/``
+    package when the role has grown to one module per family."""
+    apps, folder = set(apps), "/" + filename.removesuffix(".py") + "/"
+    return [
+        m
+        for m in modules.values()
+        if m.app in apps and (m.path.endswith("/" + filename) or folder in m.path)
+    ]
 
 
 def check_selectors(modules: Mapping[str, Module], app_order: Sequence[str]) -> list[str]:
@@ -929,6 +935,20 @@ def test_pages_check_reports_http_writes_and_sql():
     )
     problems = check_pages(modules, APPS)
     assert _lines(problems) == {f"scores/pages.py:{n}" for n in (2, 3, 4, 6, 7, 8, 9)}
+
+
+def test_pages_check_covers_a_pages_package():
+    """A role grown into a package (``scores/pages/site.py``) is held to the same rules."""
+    modules = synthetic(
+        {
+            "scores/pages/__init__.py": "",
+            "scores/pages/site.py": """\
+                def build(site):
+                    site.save()
+            """,
+        }
+    )
+    assert _lines(check_pages(modules, APPS)) == {"scores/pages/site.py:2"}
 
 
 def test_purity_check_follows_project_imports_to_django():

@@ -8,7 +8,9 @@ from django.views.decorators.http import require_safe
 from core import params
 from portfolio.access import Action, can_write_portfolio
 from portfolio.models import Portfolio, Site
-from scores import charts, pages
+from scores import charts
+from scores.pages.portfolio import portfolio_page
+from scores.pages.site import site_page
 
 
 @require_safe
@@ -22,7 +24,7 @@ def portfolio(request, code):
         budget=params.parse_budget,
         quarters=params.parse_quarters,
     )
-    page = pages.portfolio_page(found, **filters)
+    page = portfolio_page(found, **filters)
     return render(
         request,
         "scores/portfolio.html",
@@ -54,7 +56,7 @@ def site(request, code):
     filters, errors = params.read_filters(
         request.GET, as_of=params.parse_as_of, quarters=params.parse_quarters
     )
-    page = pages.site_page(found, **filters)
+    page = site_page(found, **filters)
     return render(
         request,
         "scores/site.html",

@@ -1,5 +1,5 @@
 """OEM pages: one relationship (scorecard trend, SDP probability, penalties) and one customer
-across the sites you see. ``scores.pages`` builds them from the sites' latest score
+across the sites you see. ``scores.pages.oem`` builds them from the sites' latest score
 snapshots and ``oem.selectors``; ``oem.charts`` lays them out."""
 
 from django.contrib.auth.decorators import login_required
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from oem import charts
 from oem.selectors import visible_relationships
-from scores import pages
+from scores.pages.oem import customer_page, relationship_page
 
 
 @require_safe
@@ -20,7 +20,7 @@ def relationship(request, pk):
     probability of SDP review and revenue at risk (from the site's latest snapshot), and
     its penalties per quarter and one by one."""
     found = get_object_or_404(visible_relationships(request.user), pk=pk)
-    page = pages.relationship_page(
+    page = relationship_page(
         found, today=timezone.localdate(), penalty_page=request.GET.get("page")
     )
     chart_data = {
@@ -46,7 +46,7 @@ def relationship(request, pk):
 def customer(request, code):
     """One OEM customer across the sites you see: its relationships with their scores and
     SDP probability, penalties per quarter by site, and the total revenue at risk."""
-    page = pages.customer_page(request.user, code, today=timezone.localdate())
+    page = customer_page(request.user, code, today=timezone.localdate())
     if page is None:
         raise Http404("No such customer at your sites.")
     penalty_charts = [

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from portfolio.access import Action, can_write_portfolio
-from scores import pages, selectors, services
+from scores import selectors, services
 from scores.forms import ReliabilityStandardForm
+from scores.pages.standard import standard_page
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -32,7 +33,7 @@ def standard(request, code):
         if form is None:
             return redirect("scores:standard", code=portfolio.code)
         current = form.saved_standard
-    page = pages.standard_page(portfolio, current, form=form, history_page=request.GET.get("page"))
+    page = standard_page(portfolio, current, form=form, history_page=request.GET.get("page"))
     return render(request, "scores/standard.html", vars(page))
 
 

@@ -7,9 +7,9 @@ from django.views.decorators.http import require_safe
 
 from core.params import parse_as_of, read_filters
 from portfolio.models import Portfolio
-from scores import pages
+from scores.pages.translation import translation_page
 
-SOURCE = "scores.pages.translation_rows → core.language.translation_table"
+SOURCE = "scores.pages.translation.translation_rows → core.language.translation_table"
 
 
 @require_safe
@@ -20,7 +20,7 @@ def translation(request, code):
     portfolio = get_object_or_404(Portfolio.objects.visible_to(request.user), code=code)
     filters, errors = read_filters(request.GET, as_of=parse_as_of)
     as_of_error = " ".join(errors)
-    page = pages.translation_page(portfolio, as_of=filters["as_of"])
+    page = translation_page(portfolio, as_of=filters["as_of"])
     return render(
         request,
         "scores/translation.html",

@@ -18,7 +18,7 @@ from portfolio.models import Site
 from scores import scheduling, tasks
 from scores.figures.rollup import aggregate
 from scores.models import SiteScoreSnapshot
-from scores.pages import translation_rows
+from scores.pages.translation import translation_rows
 from scores.selectors import (
     exposure_contributions,
     portfolio_figures,
