@@ -4,6 +4,11 @@ from django.db import models
 from django.utils import timezone
 
 
+def normalized_username(username: str) -> str:
+    """The username attempts are counted under: case variants share one count."""
+    return username.lower()
+
+
 class LoginAttempt(models.Model):
     """One submission of the sign-in form for ``username`` (lowercased), and its outcome."""
 

@@ -5,8 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import LoginAttempt
-from accounts.services import normalized_username
+from accounts.models import LoginAttempt, normalized_username
 
 
 def login_lockout_remaining(*, username: str, now=None) -> timedelta | None:

@@ -8,11 +8,7 @@ recorded, so a lockout lifts on time instead of being extended by further tries.
 
 import ipaddress
 
-from accounts.models import LoginAttempt
-
-
-def normalized_username(username: str) -> str:
-    return username.lower()
+from accounts.models import LoginAttempt, normalized_username
 
 
 def client_ip(request) -> str | None:

@@ -2,7 +2,7 @@
 value, each with its bounds and a message that names the parameter.
 
 A page reports a bad value and falls back to the default (``read_filters``), so a
-mistyped link still shows a page; the API refuses it with a 400 (``api_param``).
+mistyped link still shows a page; the API refuses it with a 400 naming the parameter.
 """
 
 import datetime as dt
@@ -20,19 +20,21 @@ class FilterError(ValueError):
     used instead."""
 
 
-def parse_day(raw: str | None, name: str, fallback: str) -> dt.date | None:
-    """An ISO day (``YYYY-MM-DD``) between ``EARLIEST_DAY`` and ``LATEST_DAY``; None when
-    absent. ``fallback`` says what the page shows instead of a bad value."""
+def parse_day(
+    raw: str | None, name: str, fallback: str | None = None, *, bounded: bool = True
+) -> dt.date | None:
+    """An ISO day (``YYYY-MM-DD``); None when absent. ``bounded``: between ``EARLIEST_DAY``
+    and ``LATEST_DAY`` (pages do quarter arithmetic around it). ``fallback`` says what a
+    page shows instead of a bad value; the API, which refuses it, gives none."""
+    then = f"; {fallback}." if fallback else "."
     if not raw:
         return None
     try:
         day = dt.date.fromisoformat(raw.strip())
     except ValueError:
-        raise FilterError(f"{name}: {raw!r} is not a date (YYYY-MM-DD); {fallback}.") from None
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise FilterError(
-            f"{name}: {raw} is outside {EARLIEST_DAY.year}–{LATEST_DAY.year}; {fallback}."
-        )
+        raise FilterError(f"{name}: {raw!r} is not a date (YYYY-MM-DD){then}") from None
+    if bounded and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise FilterError(f"{name}: {raw} is outside {EARLIEST_DAY.year}–{LATEST_DAY.year}{then}")
     return day
 
 

@@ -14,6 +14,7 @@ STANDARD_READONLY = ("version", "updated_at", "updated_by")
 class ReliabilityStandardInline(admin.StackedInline):
     model = ReliabilityStandard
     max_num = 1
+    can_delete = False  # a portfolio keeps its standard for as long as it exists
     readonly_fields = STANDARD_READONLY
 
 
@@ -57,6 +58,12 @@ class ReliabilityStandardAdmin(ScopedAdmin):
         if form.has_changed():
             standard_stamp_change(standard=obj, user=request.user)
         super().save_model(request, obj, form, change)
+
+    def has_add_permission(self, request):
+        return False  # made with its portfolio (scores.receivers)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # goes with its portfolio: every page measures the sites against it
 
 
 @admin.register(CapitalProposal)

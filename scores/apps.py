@@ -20,4 +20,6 @@ class ScoresConfig(AppConfig):
             sender=Portfolio,
             dispatch_uid="scores-standard-for-new-portfolio",
         )
-        batch_loaded.connect(receivers.recompute_after_ingest, dispatch_uid="scores-after-ingest")
+        batch_loaded.connect(
+            receivers.recompute_after_ingest, dispatch_uid=receivers.RECOMPUTE_AFTER_INGEST
+        )

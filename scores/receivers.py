@@ -3,6 +3,9 @@
 
 from scores import scheduling, services
 
+#: The name ``recompute_after_ingest`` is connected under (a benchmark swaps it out).
+RECOMPUTE_AFTER_INGEST = "scores-after-ingest"
+
 
 def standard_for_new_portfolio(sender, instance, created, raw=False, **kwargs) -> None:
     """A new portfolio starts with the SPEC §4 standard, which its directors then edit."""

@@ -27,7 +27,7 @@ from reliability.models import (
 from reliability.selectors import failure_frame, values_frame, work_order_frame
 from scores.figures.rollup import aggregate
 from scores.models import CapitalProposal, ReliabilityStandard, SiteScoreSnapshot
-from scores.snapshot import FIGURES, Detail, Window
+from scores.snapshot import FIGURES, Detail, Window, complete, complete_part
 
 
 def site_overview(user):
@@ -238,8 +238,9 @@ def gaps_below_since(site_id: int, as_of: dt.date) -> dict[str, dt.date]:
     history = SiteScoreSnapshot.objects.filter(site_id=site_id, as_of__lt=as_of).order_by("-as_of")
     since: dict[str, dt.date] = {}
     open_gaps: set[str] | None = None
-    for as_of_day, details in history.values_list("as_of", "details").iterator():
-        in_gap = {g["dimension"] for g in details[Detail.GAPS] if g["status"] == "gap"}
+    for as_of_day, stored in history.values_list("as_of", f"details__{Detail.GAPS}").iterator():
+        gaps = complete_part(Detail.GAPS, stored)
+        in_gap = {g["dimension"] for g in gaps if g["status"] == "gap"}
         open_gaps = in_gap if open_gaps is None else open_gaps & in_gap
         if not open_gaps:
             break
@@ -312,19 +313,27 @@ def portfolio_standard(portfolio) -> ReliabilityStandard:
 
 
 def site_snapshot(site_id: int, as_of: dt.date | None) -> SiteScoreSnapshot | None:
-    """The site's newest snapshot on or before ``as_of`` (the newest at all when None)."""
+    """The site's newest snapshot on or before ``as_of`` (the newest at all when None), its
+    ``details`` complete (``scores.snapshot.complete``)."""
     snapshots = SiteScoreSnapshot.objects.filter(site_id=site_id)
     if as_of is not None:
         snapshots = snapshots.filter(as_of__lte=as_of)
-    return snapshots.order_by("-as_of").first()
+    return _completed(snapshots.order_by("-as_of").first())
 
 
-def latest_snapshots(site_ids, as_of: dt.date | None = None):
-    """Each site's newest snapshot on or before ``as_of`` (any date when None)."""
+def latest_snapshots(site_ids, as_of: dt.date | None = None) -> list[SiteScoreSnapshot]:
+    """Each site's newest snapshot on or before ``as_of`` (any date when None), their
+    ``details`` complete. One query."""
     snapshots = SiteScoreSnapshot.objects.filter(site_id__in=list(site_ids))
     if as_of is not None:
         snapshots = snapshots.filter(as_of__lte=as_of)
-    return snapshots.order_by("site_id", "-as_of").distinct("site_id")
+    return [_completed(s) for s in snapshots.order_by("site_id", "-as_of").distinct("site_id")]
+
+
+def _completed(snapshot: SiteScoreSnapshot | None) -> SiteScoreSnapshot | None:
+    if snapshot is not None:
+        snapshot.details = complete(snapshot.details)
+    return snapshot
 
 
 def portfolio_figures(portfolio, as_of: dt.date | None = None) -> dict:
@@ -337,7 +346,8 @@ def portfolio_figures(portfolio, as_of: dt.date | None = None) -> dict:
 
 def snapshot_rows(site_ids, as_of: dt.date | None, paths=PORTFOLIO_DETAILS) -> list[dict]:
     """Each site's newest snapshot on or before ``as_of``, as the dicts the portfolio
-    roll-up takes, with only the ``paths`` of ``details`` (tuples of keys). One query.
+    roll-up takes, with only the ``paths`` of ``details`` (tuples of keys), each part laid
+    over its shape (``scores.snapshot.complete_part``). One query.
 
     The newest snapshot per site is picked first (on the (site, as_of) key) and the JSON
     keys are read from those rows only: ``details`` is large and compressed, and reading
@@ -361,7 +371,8 @@ def snapshot_rows(site_ids, as_of: dt.date | None, paths=PORTFOLIO_DETAILS) -> l
             for parent in parents:
                 node = node.setdefault(parent, {})
             node[leaf] = row.pop(lookup)
-        out.append({**row, "details": details})
+        # Only the parts read are laid over their shape: the rest is not there to read.
+        out.append({**row, "details": {k: complete_part(k, v) for k, v in details.items()}})
     return out
 
 

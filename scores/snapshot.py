@@ -6,12 +6,15 @@ page builders (``scores.pages``), the roll-up (``scores.figures.rollup``) and th
 selectors read it. Both sides name its keys through this module: the top-level keys are
 ``Detail``, the windows ``Window``, and the TypedDicts below say what each part holds.
 ``details_problems`` checks a ``details`` against that shape (tests run it on a computed
-snapshot, so the writer and the shape cannot drift apart), and readers use ``[]``, never
-``.get(...) or {}``: a key the writer does not write is an error, not a silent "—".
+snapshot, so the writer and the shape cannot drift apart). The selectors hand the pages
+``complete(details)``: the stored JSON laid over the shape, so a snapshot stored before a
+part existed reads as blank for it ("—"), never as a failed page; and readers use ``[]``,
+never ``.get(...) or {}``, so a key outside the shape is an error, not a silent "—".
 
 Pure: no Django.
 """
 
+import functools
 import types
 import typing
 from enum import StrEnum
@@ -463,3 +466,99 @@ def _problems(value, shape, path: str) -> list[str]:
         ok = isinstance(value, int) and not isinstance(value, bool)
         return [] if ok else [f"{path}: expected a whole number, got {value!r}"]
     return [] if isinstance(value, shape) else [f"{path}: expected {shape.__name__}, got {value!r}"]
+
+
+# --- reading a stored details ----------------------------------------------------------------
+
+
+def blank(shape):
+    """A value of ``shape`` that says "nothing known": None where the shape allows it, else
+    an empty object (with its required keys blank), list or string, 0 or False."""
+    if typing.is_typeddict(shape):
+        hints = _hints(shape)
+        return {key: blank(hints[key]) for key in shape.__required_keys__}
+    origin = typing.get_origin(shape)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(shape)
+        return None if type(None) in options else blank(options[0])
+    if origin is list:
+        return []
+    if origin is dict or shape is dict:
+        return {}
+    return {str: "", int: 0, float: 0.0, bool: False}[shape]
+
+
+def complete(details: dict | None) -> SnapshotDetails:
+    """``details`` as stored, laid over ``SnapshotDetails``: every key of the shape is there,
+    a part missing or stored as null reads as its blank, rows of a list are completed the
+    same way, and what the shape does not know is kept. Example: a snapshot stored before
+    ``tier1`` existed reads ``tier1`` as []. The stored dicts are copied, not changed."""
+    return _laid_over(details, SnapshotDetails)
+
+
+def complete_part(detail: Detail, value):
+    """One top-level part of ``details`` (as a selector reads it alone), laid over its
+    shape like ``complete``."""
+    return _laid_over(value, _hints(SnapshotDetails)[detail])
+
+
+# A page reads a snapshot's details on every request, and a large site's hold thousands of
+# rows: the walk is planned once per shape (which keys need a look, and what a missing one
+# is), so a row that has its keys costs a dict copy.
+
+
+@functools.cache
+def _hints(shape) -> dict:
+    return typing.get_type_hints(shape)
+
+
+@functools.cache
+def _plan(shape):
+    """How to lay a stored value over ``shape``, as (kind, what the kind needs)."""
+    if typing.is_typeddict(shape):
+        hints = _hints(shape)
+        required = {key: hints[key] for key in shape.__required_keys__}
+        walk = {key: hint for key, hint in hints.items() if _plan(hint)[0] != "leaf"}
+        return "typed", (required, walk)
+    origin = typing.get_origin(shape)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(shape)
+        typed = tuple(o for o in options if typing.is_typeddict(o))
+        structured = any(_plan(o)[0] != "leaf" for o in options if o is not type(None))
+        return ("union", (typed, type(None) in options)) if structured else ("leaf", None)
+    if origin is list:
+        (item,) = typing.get_args(shape)
+        return "list", item if _plan(item)[0] != "leaf" else None
+    if origin is dict or shape is dict:
+        return "dict", None
+    return "leaf", None
+
+
+def _laid_over(value, shape):
+    kind, how = _plan(shape)
+    if kind == "typed":
+        required, walk = how
+        if not isinstance(value, dict):
+            return blank(shape)
+        out = dict(value)
+        for key in required.keys() - out.keys():
+            out[key] = blank(required[key])
+        for key, hint in walk.items():
+            if key in out:
+                out[key] = _laid_over(out[key], hint)
+        return out
+    if kind == "union":
+        typed, nullable = how
+        if value is None:
+            return None if nullable else blank(shape)
+        if typed and isinstance(value, dict):  # the option that shares the most keys
+            closest = max(typed, key=lambda option: len(value.keys() & _hints(option).keys()))
+            return _laid_over(value, closest)
+        return value
+    if kind == "list":
+        if not isinstance(value, list):
+            return []
+        return value if how is None else [_laid_over(element, how) for element in value]
+    if kind == "dict":
+        return {} if value is None else value
+    return value

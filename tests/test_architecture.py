@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +64,19 @@ MAIL_FUNCTIONS = {
 #: Methods that queue a Celery task: a side effect, so a service's job.
 TASK_METHODS = {"delay": "queues a Celery task", "apply_async": "queues a Celery task"}
 
-#: Cursor methods whose first argument is SQL; in a selector a literal one must only read.
-SQL_METHODS = frozenset({"execute", "executemany"})
+#: Methods whose first argument is SQL (a cursor's, a manager's ``raw``): in a selector the
+#: SQL is written in the call (a literal, so the check can read it), and it only reads.
+SQL_METHODS = frozenset({"execute", "executemany", "raw"})
+#: The keyword the SQL goes by when it is not passed first (Django, psycopg, Manager.raw).
+SQL_KEYWORDS = ("sql", "query", "raw_query", "statement", "operation")
+#: Methods a selector must not call, on anything: SQL the check cannot read, or COPY.
+OPAQUE_SQL_METHODS = {
+    "copy_expert": "runs COPY (psycopg2), which loads or streams rows in bulk",
+    "copy_from": "runs COPY … FROM (psycopg2), which writes rows in bulk",
+    "copy_to": "runs COPY … TO (psycopg2), which streams a table out in bulk",
+    "copy": "runs COPY on a psycopg 3 cursor",
+    "callproc": "calls a stored procedure, whose SQL the check cannot read",
+}
 #: The first keyword of a statement that only reads.
 READ_SQL_KEYWORDS = frozenset({"SELECT", "WITH"})
 #: Clauses that write or lock even inside a SELECT/WITH statement.
@@ -87,6 +99,16 @@ HTTP_MODULES = {
     "django.shortcuts": "render/redirect/get_object_or_404 answer HTTP: the view's",
     "django.contrib.messages": "flash messages ride on the request: the view's",
     "rest_framework": "the API layer is HTTP: the api/ package's",
+}
+#: Modules (``<app>.<name>``, or under it) a selector or a page builder must not import: each
+#: writes or schedules, and what is imported gets called.
+WRITING_MODULES = {
+    "services": "the app's writes live there",
+    "tasks": "Celery tasks write, and queue more work",
+    "scheduling": "schedules work (queues tasks)",
+    "receivers": "signal receivers write when a signal fires",
+    "alerting": "reliability's alert engine writes alerts",
+    "rollups": "writes roll-ups",
 }
 #: Parameter names a page builder must not take: it gets the user and the query, not HTTP.
 HTTP_PARAMETERS = {"request": "pass what the page needs (user, parsed query) instead"}
@@ -114,11 +136,28 @@ DJANGO_PACKAGES = {
     "csp": "django-csp imports Django",
 }
 
-#: Text no template may contain.
+#: Attributes no template variable may reach, at the end of its path or on the way
+#: (``{{ s.details }}``, ``{{ s.details|safe }}``, ``{% with d=s.details %}``, ``s.details.x``).
 TEMPLATE_FORBIDDEN = {
-    ".details.": "templates never read a snapshot's details: copy what the page needs out of "
+    "details": "templates never read a snapshot's details: copy what the page needs out of "
     "snapshot.details in the page builder (scores/pages/) and pass it as a field",
 }
+#: Where template code is: ``{{ … }}`` and ``{% … %}``, each on one line (as Django reads them).
+TEMPLATE_CODE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+#: A quoted string inside template code: text, not a variable.
+TEMPLATE_STRING = re.compile(r""""[^"]*"|'[^']*'""")
+
+#: Calls that import a module named by a literal string: the layer and cycle rules (and the
+#: selectors' and page builders' writing-module rule) count them as import statements.
+STRING_IMPORTS = {
+    "import_module": "importlib.import_module(name, package): loads the module",
+    "__import__": "__import__(name, fromlist=…, level=…): loads the module",
+    "import_string": "django.utils.module_loading.import_string(path): loads path's module",
+    "get_model": "apps.get_model('label', 'Model') / ('label.Model'): the app's models",
+}
+#: Model fields whose ``to`` (first argument) or ``through`` may name a model as
+#: "app_label.Model": the app's models are imported when the registry resolves it.
+RELATION_FIELDS = frozenset({"ForeignKey", "OneToOneField", "ManyToManyField"})
 
 #: Function-level imports need no comment here: Django's convention, or never run.
 LAZY_IMPORT_EXEMPT = {
@@ -167,10 +206,11 @@ class Module:
 
 @dataclass(frozen=True)
 class Import:
-    """One import statement, with every absolute module name it may load."""
+    """One import statement, or one call that imports by string (STRING_IMPORTS,
+    RELATION_FIELDS), with every absolute module name it may load."""
 
     module: Module
-    node: ast.Import | ast.ImportFrom
+    node: ast.Import | ast.ImportFrom | ast.Call
     targets: tuple[str, ...]
     in_function: bool
     exempt: str | None  # a key of LAZY_IMPORT_EXEMPT, or None
@@ -189,7 +229,8 @@ class Import:
 
     @property
     def text(self) -> str:
-        return ast.unparse(self.node)
+        text = ast.unparse(self.node)
+        return text if len(text) <= 80 else text[:79] + "…"
 
     @property
     def top_levels(self) -> list[str]:
@@ -225,13 +266,18 @@ def synthetic(files: Mapping[str, str]) -> dict[str, Module]:
     return {module.name: module for module in modules}
 
 
+def _relative_to(module: Module, level: int, name: str | None) -> str:
+    """The absolute name of ``name`` imported ``level`` dots up from ``module``."""
+    if not level:
+        return name or ""
+    package = module.name.split(".") if module.is_package else module.name.split(".")[:-1]
+    base = package[: len(package) - (level - 1)] if level > 1 else package
+    return ".".join([*base, *([name] if name else [])])
+
+
 def _absolute_base(module: Module, node: ast.ImportFrom) -> str:
     """The absolute package a ``from`` import names (relative levels resolved)."""
-    if not node.level:
-        return node.module or ""
-    package = module.name.split(".") if module.is_package else module.name.split(".")[:-1]
-    base = package[: len(package) - (node.level - 1)] if node.level > 1 else package
-    return ".".join([*base, *([node.module] if node.module else [])])
+    return _relative_to(module, node.level, node.module)
 
 
 def import_targets(module: Module, node: ast.Import | ast.ImportFrom) -> tuple[str, ...]:
@@ -242,6 +288,62 @@ def import_targets(module: Module, node: ast.Import | ast.ImportFrom) -> tuple[s
     names = [base] if base else []
     names += [f"{base}.{alias.name}" if base else alias.name for alias in node.names]
     return tuple(name for name in names if not name.endswith("*"))
+
+
+def _argument(call: ast.Call, position: int | None, *keywords: str) -> ast.expr | None:
+    """The argument of ``call`` at ``position``, or given by one of ``keywords``."""
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    return next((kw.value for kw in call.keywords if kw.arg in keywords), None)
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _models_of(reference: str | None) -> list[str]:
+    """``label.models`` for a model named "label.Model" (a bare "Model" or "self" is its own
+    app's: no dependency)."""
+    label, dot, model = (reference or "").partition(".")
+    return [f"{label}.models"] if label and dot and model else []
+
+
+def string_import_targets(module: Module, call: ast.Call, apps: Iterable[str]) -> tuple[str, ...]:
+    """The project modules a call imports by a literal string (STRING_IMPORTS,
+    RELATION_FIELDS); empty for any other call, a non-literal argument, a name outside
+    ``apps`` (Django's own apps, settings.AUTH_USER_MODEL, "self")."""
+    name, _ = _call_name(call)
+    targets: list[str] = []
+    if name == "import_module":
+        text = _literal(_argument(call, 0, "name")) or ""
+        level = len(text) - len(text.lstrip("."))
+        if level:  # relative to the ``package`` argument, as importlib resolves it
+            package = _literal(_argument(call, 1, "package"))
+            base = package.rsplit(".", level - 1)[0] if package else ""
+            text = f"{base}.{text[level:]}".rstrip(".") if base else ""
+        targets = [text]
+    elif name == "__import__":
+        text, level = _literal(_argument(call, 0, "name")), _argument(call, 4, "level")
+        level = level.value if isinstance(level, ast.Constant) else 0
+        if text is not None and isinstance(level, int):
+            base = _relative_to(module, level, text)
+            fromlist = _argument(call, 3, "fromlist")
+            names = fromlist.elts if isinstance(fromlist, ast.List | ast.Tuple) else []
+            targets = [base] + [f"{base}.{n}" for n in map(_literal, names) if n]
+    elif name == "import_string":
+        text = _literal(_argument(call, 0, "dotted_path")) or ""
+        targets = [text.rpartition(".")[0], text]
+    elif name == "get_model":
+        label, model = _argument(call, 0, "app_label"), _argument(call, 1, "model_name")
+        if model is None:  # get_model("label.Model"); one bare name is AppConfig.get_model
+            targets = _models_of(_literal(label))
+        elif _literal(label):
+            targets = [f"{_literal(label)}.models"]
+    elif name in RELATION_FIELDS:
+        for reference in (_argument(call, 0, "to"), _argument(call, None, "through")):
+            targets += _models_of(_literal(reference))
+    apps = set(apps)
+    return tuple(dict.fromkeys(t for t in targets if t and t.split(".")[0] in apps))
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -259,15 +361,21 @@ def _is_app_config_ready(module: Module, node: ast.AST, parent: ast.AST | None) 
     )
 
 
-def imports_of(module: Module) -> list[Import]:
-    """Every import statement of a module, at any depth, in source order."""
+def imports_of(module: Module, apps: Iterable[str] = ()) -> list[Import]:
+    """Every import statement of a module, at any depth, in source order; with ``apps``,
+    also every call that imports one of them by string (see string_import_targets)."""
     found: list[Import] = []
+    apps = frozenset(apps)
 
     def visit(node: ast.AST, parent: ast.AST | None, in_function: bool, exempt: str | None):
         if isinstance(node, ast.Import | ast.ImportFrom):
             targets = import_targets(module, node)
             found.append(Import(module, node, targets, in_function, exempt))
             return
+        if apps and isinstance(node, ast.Call):
+            targets = string_import_targets(module, node, apps)
+            if targets:
+                found.append(Import(module, node, targets, in_function, exempt))
         if isinstance(node, ast.If) and _is_type_checking(node.test):
             for child in node.body:
                 visit(child, node, in_function, exempt or "TYPE_CHECKING")
@@ -282,20 +390,21 @@ def imports_of(module: Module) -> list[Import]:
             visit(child, node, in_function, exempt)
 
     visit(module.tree, None, False, None)
-    return sorted(found, key=lambda imp: imp.line)
+    return sorted(found, key=lambda imp: (imp.line, imp.node.col_offset))
 
 
 # --- 1 and 2. Imports go down only; no cycle between apps ----------------------------------
 
 
 def check_layers(modules: Mapping[str, Module], app_order: Sequence[str]) -> list[str]:
-    """An app imports only itself and the apps listed before it; none imports the wiring."""
+    """An app imports only itself and the apps listed before it; none imports the wiring.
+    Imports by string (STRING_IMPORTS, RELATION_FIELDS) count."""
     rank = {app: i for i, app in enumerate(app_order)}
     problems = []
     for module in modules.values():
         if module.app not in rank:
             continue  # the wiring imports anything
-        for imp in imports_of(module):
+        for imp in imports_of(module, [*app_order, WIRING]):
             for target in imp.top_levels:
                 if target == WIRING:
                     problems.append(
@@ -317,13 +426,14 @@ def check_layers(modules: Mapping[str, Module], app_order: Sequence[str]) -> lis
 def app_graph(
     modules: Mapping[str, Module], app_order: Sequence[str]
 ) -> dict[str, dict[str, list[Import]]]:
-    """App -> imported app -> the statements that import it (the wiring counts as a node)."""
+    """App -> imported app -> the imports of it (the wiring counts as a node; imports by
+    string count)."""
     nodes = {*app_order, WIRING}
     graph: dict[str, dict[str, list[Import]]] = {node: {} for node in nodes}
     for module in modules.values():
         if module.app not in nodes:
             continue
-        for imp in imports_of(module):
+        for imp in imports_of(module, nodes):
             for target in imp.top_levels:
                 if target in nodes and target != module.app:
                     graph[module.app].setdefault(target, []).append(imp)
@@ -506,8 +616,40 @@ def _role_modules(modules: Mapping[str, Module], filename: str, apps: Iterable[s
     ]
 
 
+def _writing_imports(module: Module, apps: Sequence[str], role: str) -> list[str]:
+    """A selector or page builder imports no module that writes or schedules
+    (WRITING_MODULES of any project app, by statement or by string)."""
+    problems = []
+    for imp in imports_of(module, apps):
+        hits = sorted(
+            {
+                ".".join(parts[:2])
+                for parts in (target.split(".") for target in imp.targets)
+                if len(parts) > 1 and parts[0] in apps and parts[1] in WRITING_MODULES
+            }
+        )
+        for hit in hits:
+            problems.append(
+                f"{imp.where}: `{imp.text}` imports {hit} "
+                f"({WRITING_MODULES[hit.split('.')[1]]}); {role} only read, and what they "
+                "import they call. Let the view (or a service) call it; if what you need "
+                "there only reads or computes, move it out of the writing module (into "
+                "models.py, a selector, a pure module)."
+            )
+    return problems
+
+
+def _sql_argument(call: ast.Call) -> ast.expr | None:
+    """The SQL a call passes (first, or by one of SQL_KEYWORDS; ``**kwargs`` may hide it)."""
+    found = _argument(call, 0, *SQL_KEYWORDS)
+    if found is None:
+        found = next((kw.value for kw in call.keywords if kw.arg is None), None)
+    return found
+
+
 def check_selectors(modules: Mapping[str, Module], app_order: Sequence[str]) -> list[str]:
-    """selectors.py reads: no ORM or collection writes, no mail or tasks, SQL that SELECTs."""
+    """selectors.py reads: no ORM or collection writes, no mail or tasks, no import of a
+    module that writes, SQL written in the call that SELECTs, no COPY."""
     fix = (
         "A database write, mail or task goes in the app's services.py; a local dict or set "
         "is built whole instead ({**row, 'key': value}, a comprehension)."
@@ -515,16 +657,36 @@ def check_selectors(modules: Mapping[str, Module], app_order: Sequence[str]) -> 
     problems = []
     for module in _role_modules(modules, "selectors.py", app_order):
         problems += _write_calls(module, "selectors", fix)
+        problems += _writing_imports(module, app_order, "selectors")
         for call in _calls(module):
             name, is_method = _call_name(call)
-            if not (is_method and name in SQL_METHODS and call.args):
+            if not is_method:
                 continue
-            sql = static_sql(call.args[0])
-            why = sql_problem(sql) if sql is not None else None
+            where = f"{module.path}:{call.lineno}: `{_shown(call)}`"
+            # ``frame.copy()`` / ``dict.copy()`` read; a psycopg 3 ``copy`` takes its statement.
+            if name in OPAQUE_SQL_METHODS and (name != "copy" or call.args or call.keywords):
+                problems.append(
+                    f"{where} {OPAQUE_SQL_METHODS[name]}; selectors only read, with SQL the "
+                    "check can read. Run it from a service, or write the read as a "
+                    'cursor.execute("SELECT …") or a queryset.'
+                )
+                continue
+            argument = _sql_argument(call) if name in SQL_METHODS else None
+            if argument is None:
+                continue
+            sql = static_sql(argument)
+            if sql is None:
+                problems.append(
+                    f"{where}: the SQL is `{ast.unparse(argument)[:40]}`, not written in the "
+                    "call, so it cannot be checked. Write the statement in the call so it can "
+                    'be checked (a string, an f-string, sql.SQL("…")), and keep it a read.'
+                )
+                continue
+            why = sql_problem(sql)
             if why:
                 problems.append(
-                    f"{module.path}:{call.lineno}: `{_shown(call)}`: the SQL {why}; selectors "
-                    "only read. Move the statement into a service (services.py)."
+                    f"{where}: the SQL {why}; selectors only read. Move the statement into a "
+                    "service (services.py)."
                 )
     return problems
 
@@ -538,6 +700,7 @@ def check_pages(modules: Mapping[str, Module], app_order: Sequence[str]) -> list
             "set is built whole instead ({**row, 'key': value}, a comprehension)."
         )
         problems += _write_calls(module, "page builders", fix)
+        problems += _writing_imports(module, app_order, "page builders")
         for call in _calls(module):
             name, is_method = _call_name(call)
             if is_method and name in RAW_SQL_CALLS:
@@ -695,13 +858,29 @@ def template_files(root: Path, packages: Iterable[str]) -> list[tuple[str, str]]
     ]
 
 
+def template_variables(line: str, attribute: str) -> list[str]:
+    """The variable paths in the template code of ``line`` (``{{ … }}``, ``{% … %}``; quoted
+    strings left out) that reach ``attribute``: ``a.attribute`` or ``a.attribute.b``."""
+    path = re.compile(rf"(?<![\w.])[A-Za-z_]\w*(?:\.\w+)*?\.{re.escape(attribute)}\b")
+    return [
+        found
+        for code in TEMPLATE_CODE.findall(line)
+        for found in path.findall(TEMPLATE_STRING.sub('""', code))
+    ]
+
+
 def check_templates(files: Iterable[tuple[str, str]]) -> list[str]:
+    """No template variable reaches a TEMPLATE_FORBIDDEN attribute (HTML and prose are not
+    template code: ``<details>`` and the word "details" pass)."""
     problems = []
     for path, text in files:
         for number, line in enumerate(text.splitlines(), start=1):
-            for needle, fix in TEMPLATE_FORBIDDEN.items():
-                if needle in line:
-                    problems.append(f"{path}:{number}: `{line.strip()}`: {fix}.")
+            for attribute, fix in TEMPLATE_FORBIDDEN.items():
+                variables = template_variables(line, attribute)
+                if variables:
+                    problems.append(
+                        f"{path}:{number}: `{line.strip()}` reads `{variables[0]}`: {fix}."
+                    )
     return problems
 
 
@@ -732,6 +911,11 @@ def test_the_walk_sees_the_whole_project(app_order, project):
         assert any(m.app == package for m in project.values()), package
     for pattern in PURE_MODULES:
         assert any(fnmatch.fnmatchcase(m.path, pattern) for m in project.values()), pattern
+    # get_model("label", …) and "label.Model" are read as imports of package ``label``.
+    labels = {config.name: config.label for config in django_apps.get_app_configs()}
+    assert {app: labels[app] for app in app_order} == {app: app for app in app_order}, (
+        "an app label differs from its package: map labels to packages in string_import_targets"
+    )
 
 
 def test_imports_go_down_only(project, app_order):
@@ -810,6 +994,64 @@ def test_layers_check_reports_an_upward_import():
     problems = check_layers(modules, APPS)
     assert _lines(problems) == {"portfolio/audit.py:5", "portfolio/audit.py:6", "core/charts.py:1"}
     assert "imports scores (#4)" in problems[0] and "imports the wiring" in problems[2]
+
+
+def test_layers_check_counts_imports_by_string():
+    """importlib, __import__, import_string, get_model and a relation's "app.Model" are
+    imports; strings naming no project app, and non-literal arguments, are not."""
+    modules = synthetic(
+        {
+            "portfolio/models.py": """\
+                import importlib
+                from django.apps import apps
+                from django.conf import settings
+                from django.db import models
+                from django.utils.module_loading import import_string
+
+                class Site(models.Model):
+                    proposal = models.ForeignKey("scores.Proposal", on_delete=models.CASCADE)
+                    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+                    parent = models.ForeignKey("self", on_delete=models.CASCADE)
+                    line = models.OneToOneField("portfolio.Line", on_delete=models.CASCADE)
+                    group = models.ForeignKey(to="auth.Group", on_delete=models.CASCADE)
+                    tags = models.ManyToManyField(to="reliability.Tag")
+                    users = models.ManyToManyField("core.User", through="scores.Membership")
+                    same = models.ForeignKey("Line", on_delete=models.CASCADE)
+
+                def load(name):
+                    importlib.import_module("scores.figures")
+                    importlib.import_module(name)
+                    __import__("reliability.metrics")
+                    __import__("core", fromlist=["dates"])
+                    import_string("scores.figures.finance.total")
+                    import_string(f"scores.{name}")
+                    apps.get_model("reliability", "Asset")
+                    apps.get_model("reliability.Asset")
+                    apps.get_model("auth", "User")
+                    apps.get_app_config("portfolio").get_model("Site")
+                    importlib.import_module("config.settings")
+                    importlib.import_module(".figures", package="scores")
+                    __import__("django.db")
+            """,
+        }
+    )
+    problems = check_layers(modules, APPS)
+    assert _lines(problems) == {
+        f"portfolio/models.py:{n}" for n in (8, 13, 14, 18, 20, 22, 24, 25, 28, 29)
+    }
+    assert "imports scores (#4)" in problems[0] and "imports the wiring" in problems[-2]
+
+
+def test_cycles_check_counts_imports_by_string():
+    modules = synthetic(
+        {
+            "core/a.py": 'import importlib\nmodule = importlib.import_module("portfolio.b")\n',
+            "portfolio/b.py": "from core import a\n",
+        }
+    )
+    problems = check_cycles(modules, APPS)
+    assert len(problems) == 1 and problems[0].startswith("cycle core -> portfolio -> core")
+    assert "core/a.py:2 `importlib.import_module('portfolio.b')`" in problems[0]
 
 
 def test_cycles_check_reports_the_cycle():
@@ -907,10 +1149,96 @@ def test_selectors_check_reports_writes():
     )
     problems = check_selectors(modules, APPS)
     assert _lines(problems) == {
-        f"portfolio/selectors.py:{n}" for n in (4, 5, 7, 10, 11, 13, 14, 15)
+        f"portfolio/selectors.py:{n}" for n in (4, 5, 7, 10, 11, 12, 13, 14, 15)
     }
     assert any("starts with DELETE" in p for p in problems)
     assert any("contains FOR UPDATE" in p for p in problems)
+    assert any(
+        p.startswith("portfolio/selectors.py:12") and "cannot be checked" in p for p in problems
+    )
+
+
+def test_selectors_check_wants_sql_it_can_read_and_no_copy():
+    modules = synthetic(
+        {
+            "reliability/selectors/__init__.py": "",
+            "reliability/selectors/sql.py": """\
+                from psycopg2 import sql
+
+                def rows(cursor, table, query):
+                    cursor.execute("SELECT 1")
+                    cursor.execute(sql.SQL("SELECT * FROM {}").format(table))
+                    cursor.execute(query)
+                    cursor.executemany(QUERIES[0], [])
+                    cursor.execute(table + " WHERE 1")
+                    cursor.execute(sql="SELECT 1")
+                    cursor.execute(**query)
+                    cursor.copy_expert("COPY t TO STDOUT", out)
+                    cursor.copy_from(out, "t")
+                    cursor.copy_to(out, "t")
+                    with cursor.copy("COPY t FROM STDIN") as copy:
+                        pass
+                    cursor.callproc("recompute")
+                    Site.objects.raw("SELECT * FROM portfolio_site")
+                    Site.objects.raw("  WITH t AS (SELECT 1) SELECT * FROM t")
+                    Site.objects.raw("DELETE FROM portfolio_site RETURNING *")
+                    Site.objects.raw(raw_query=f"UPDATE {table} SET x = 1 RETURNING *")
+                    Site.objects.raw(query)
+                    return sql.SQL("INSERT")  # built, not run: no problem
+            """,
+        }
+    )
+    problems = check_selectors(modules, APPS)
+    path = "reliability/selectors/sql.py"
+    assert _lines(problems) == {
+        f"{path}:{n}" for n in (6, 7, 8, 10, 11, 12, 13, 14, 16, 19, 20, 21)
+    }
+    unread = [p for p in problems if "cannot be checked" in p]
+    assert _lines(unread) == {f"{path}:{n}" for n in (6, 7, 8, 10, 21)}
+    assert any(p.startswith(f"{path}:19") and "starts with DELETE" in p for p in problems)
+    assert any(p.startswith(f"{path}:20") and "starts with UPDATE" in p for p in problems)
+
+
+def test_selectors_and_pages_import_no_module_that_writes():
+    """A write through an import: services, tasks, scheduling, receivers, alerting, rollups,
+    absolute, relative, any app, by statement or by string."""
+    modules = synthetic(
+        {
+            "portfolio/selectors.py": """\
+                import importlib
+
+                from portfolio import models, services
+                from portfolio.services import write
+                from .tasks import recompute
+                from . import receivers as r
+                import reliability.alerting
+                from reliability.rollups.daily import roll
+                from reliability import selectors, charts
+                from portfolio.service_levels import levels
+                from core.scheduling_days import days
+
+                def later():
+                    # the engine is slow to import
+                    from reliability import alerting
+                    return importlib.import_module("scores.scheduling")
+            """,
+            "scores/pages/__init__.py": "",
+            "scores/pages/site.py": """\
+                from .. import services
+                from ..selectors import rows
+                from scores.tasks import recompute_site
+                from scores.figures import finance
+            """,
+            "scores/services.py": "from scores import tasks\n",
+            "scores/views.py": "from scores import services\n",
+        }
+    )
+    selectors = check_selectors(modules, APPS)
+    assert _lines(selectors) == {f"portfolio/selectors.py:{n}" for n in (3, 4, 5, 6, 7, 8, 15, 16)}
+    assert "imports portfolio.services (the app's writes live there)" in selectors[0]
+    assert len([p for p in selectors if p.startswith("portfolio/selectors.py:3:")]) == 1
+    pages = check_pages(modules, APPS)
+    assert _lines(pages) == {"scores/pages/site.py:1", "scores/pages/site.py:3"}
 
 
 def test_pages_check_reports_http_writes_and_sql():
@@ -984,4 +1312,27 @@ def test_templates_check_reports_details():
         ("templates/scores/site.html", "<p>{{ page.penalty }}</p>\n{{ snapshot.details.x }}\n"),
         ("templates/scores/other.html", "{{ snapshot.details|length }}\n"),
     ]
-    assert _lines(check_templates(files)) == {"templates/scores/site.html:2"}
+    assert _lines(check_templates(files)) == {
+        "templates/scores/site.html:2",
+        "templates/scores/other.html:1",
+    }
+
+
+def test_templates_check_reports_details_however_reached_and_spares_html():
+    text = textwrap.dedent(
+        """\
+        {% with d=snap.details %}{{ d.x }}{% endwith %}
+        <p>{{ snap.details|safe }}</p>
+        {{ snap.details }}
+        {% for row in page.snapshots.0.details.rows %}{% endfor %}
+        {% if snap.details and x %}{% endif %}
+        <details class="how"><summary>The details</summary>{{ tile.how }}</details>
+        <p>See snap.details for the details.</p>
+        {% translate "snap.details" %} {{ page.details_url }} {{ details }} {{ x.detailed }}
+        {# a comment: {{ snap.details }} #} {{ s.details_count }}
+        """
+    )
+    problems = check_templates([("templates/scores/site.html", text)])
+    assert _lines(problems) == {f"templates/scores/site.html:{n}" for n in (1, 2, 3, 4, 5, 9)}
+    assert "reads `snap.details`" in problems[0]
+    assert "reads `page.snapshots.0.details`" in problems[3]

@@ -7,14 +7,15 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.params import FilterError, parse_as_of
+from core.params import FilterError, parse_day
 from portfolio.api.views import PortfolioViewSet
 from scores.selectors import portfolio_figures
 
 
+# The roll-up is the scores', so the scores extend the organisation's portfolio endpoint
+# with it; config/api_urls.py routes /portfolios/ here.
 class PortfolioWithFiguresViewSet(PortfolioViewSet):
-    """The portfolios the user may see, each with its ``figures``: the roll-up is the
-    scores', so the scores extend the organisation's endpoint with it."""
+    """The portfolios the user may see: all for executives, their own for directors."""
 
     @extend_schema(
         parameters=[
@@ -29,11 +30,11 @@ class PortfolioWithFiguresViewSet(PortfolioViewSet):
         """The portfolio's headline figures: the roll-up of each site's latest snapshot
         (scores.selectors.portfolio_figures), the same numbers as the portfolio page.
         Money in the portfolio currency, ratios as fractions."""
+        portfolio = self.get_object()
         try:
-            as_of = parse_as_of(request.query_params.get("as_of"))
+            as_of = parse_day(request.query_params.get("as_of"), "as_of", bounded=False)
         except FilterError as exc:
             raise ValidationError({"as_of": str(exc)}) from None
-        portfolio = self.get_object()
         return Response(
             {"portfolio": portfolio.code, "currency": portfolio.currency}
             | portfolio_figures(portfolio, as_of)

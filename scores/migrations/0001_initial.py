@@ -10,16 +10,34 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def rename_content_types(apps, schema_editor, *, models, app_label):
-    """The moved models keep their content types (and with them permissions, admin log and
-    audit entries): renamed from portfolio to ``app_label``."""
+def _move_content_types(apps, *, models, source, target):
+    """Relabel the content types of ``models`` from app ``source`` to ``target``, so they
+    keep their ids and with them permissions, admin log and audit entries. A content type
+    the target app already has (a process of the new code looked one up before this
+    migration ran) is folded into the old one: its log and audit rows point to the old
+    one, its permissions go (the old one has the same)."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="portfolio", model__in=models).update(app_label=app_label)
+    LogEntry = apps.get_model("admin", "LogEntry")
+    AuditEntry = apps.get_model("portfolio", "AuditEntry")
+    for model in models:
+        kept = ContentType.objects.filter(app_label=source, model=model).first()
+        if kept is None:
+            continue
+        clash = ContentType.objects.filter(app_label=target, model=model).first()
+        if clash is not None:
+            LogEntry.objects.filter(content_type=clash).update(content_type=kept)
+            AuditEntry.objects.filter(content_type=clash).update(content_type=kept)
+            clash.delete()
+        kept.app_label = target
+        kept.save(update_fields=["app_label"])
+
+
+def rename_content_types(apps, schema_editor, *, models, app_label):
+    _move_content_types(apps, models=models, source="portfolio", target=app_label)
 
 
 def restore_content_types(apps, schema_editor, *, models, app_label):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label=app_label, model__in=models).update(app_label="portfolio")
+    _move_content_types(apps, models=models, source=app_label, target="portfolio")
 
 
 class Migration(migrations.Migration):
@@ -27,6 +45,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('admin', '0003_logentry_add_action_flag_choices'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('portfolio', '0005_scores_and_escalations_move_out'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

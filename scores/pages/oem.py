@@ -57,7 +57,9 @@ def relationship_page(relationship, *, today: dt.date, penalty_page: str | None)
     currency = relationship.site.portfolio.currency
     snapshot = selectors.site_risk_snapshots([relationship.site_id]).get(relationship.site_id)
     stored = snapshot["rows"].get(relationship.pk) if snapshot else None
-    horizon = snapshot["window"]["horizon_quarters"] if snapshot else SDP_HORIZON_QUARTERS
+    # horizon_quarters is an optional extra of a window (scores.snapshot.WindowInfo)
+    window = snapshot["window"] if snapshot else {}
+    horizon = window.get("horizon_quarters", SDP_HORIZON_QUARTERS)
     # The chart uses the snapshot's day, so its line is the one behind the stored probability.
     scores = oem_selectors.relationship_scorecards(relationship.pk)
     risk = oem_selectors.relationship_risk(
@@ -103,7 +105,7 @@ def _customer_row(row: dict, snapshot: dict | None) -> dict:
     relationship = row["relationship"]
     risk = snapshot["rows"].get(relationship.pk) if snapshot else None
     window = snapshot["window"] if snapshot else {}
-    horizon = window["horizon_quarters"] if window else SDP_HORIZON_QUARTERS
+    horizon = window.get("horizon_quarters", SDP_HORIZON_QUARTERS)  # an optional extra
     return {
         **row,
         "snapshot_as_of": snapshot["as_of"] if snapshot else None,

@@ -1,1 +1,2 @@
-"""Portfolio pages, one module per page family (home, dashboard, standard, translation)."""
+"""The scores' pages, one module per page family: home (landing, site list), dashboard
+(portfolio, site), translation, standard, capital plan, OEM (relationship, customer)."""

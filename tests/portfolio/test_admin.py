@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
+from portfolio.models import Portfolio
 from reliability.models import Reading, ReadingDaily, ReadingHourly
 from scores.models import ReliabilityStandard
 from tests.factories import (
@@ -18,7 +19,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-OUR_APPS = ("portfolio", "reliability", "oem")
+OUR_APPS = ("portfolio", "reliability", "oem", "scores")
 
 
 @pytest.fixture
@@ -73,3 +74,31 @@ def test_editing_a_standard_raises_its_version_and_records_the_editor(superuser_
     assert (standard.version, standard.updated_by.username) == (2, "root")
     assert str(standard.min_cm_coverage_tier1) == "0.950"
     assert ReliabilityStandard.objects.count() == 1
+
+
+def test_a_standard_goes_only_with_its_portfolio(superuser_client):
+    """Every page measures the sites against the portfolio's standard, so the admin neither
+    adds a second one nor deletes it; the portfolio's page edits it inline, no delete box."""
+    standard = StandardFactory()
+    changelist = reverse("admin:scores_reliabilitystandard_changelist")
+    assert superuser_client.get(reverse("admin:scores_reliabilitystandard_add")).status_code == 403
+    delete = reverse("admin:scores_reliabilitystandard_delete", args=[standard.pk])
+    assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
+    assert ReliabilityStandard.objects.filter(pk=standard.pk).exists()
+    page = superuser_client.get(
+        reverse("admin:portfolio_portfolio_change", args=[standard.portfolio_id])
+    ).content.decode()
+    assert "standard-0-min_cm_coverage_tier1" in page and "standard-0-DELETE" not in page
+    assert superuser_client.get(changelist).status_code == 200
+
+
+def test_a_portfolio_added_in_the_admin_gets_its_defaults(superuser_client):
+    """The add page has no standard inline (the standard is made when the portfolio is
+    saved); the new portfolio has its standard and escalation rules."""
+    add = reverse("admin:portfolio_portfolio_add")
+    assert "standard-0-" not in superuser_client.get(add).content.decode()
+    response = superuser_client.post(add, {"code": "north", "name": "North", "currency": "USD"})
+    assert response.status_code == 302
+    portfolio = Portfolio.objects.get(code="north")
+    assert ReliabilityStandard.objects.filter(portfolio=portfolio, version=1).exists()
+    assert portfolio.escalation_rules.count() == 2

@@ -37,7 +37,7 @@ except ImportError:  # the demo fixture skips, or fails under CI=true, saying wh
     By = Select = None
 
 END = "2026-11-01"  # the demo's end date: same seed and end date, same data
-# portfolio/demo/generator.py _add_people: the director sees the main portfolio; the
+# demo/generator.py _add_people: the director sees the main portfolio; the
 # manager and the technician work at its first site.
 PORTFOLIO, HOME_SITE, OTHER_SITE = "great-lakes", "site-a", "site-b"
 LANDING = {"vp": "portfolio", "director": "portfolio", "manager": "site", "tech": "site"}

@@ -11,7 +11,6 @@ from django.urls import reverse
 from scores.models import CapitalProposal, SiteScoreSnapshot
 from tests.factories import PortfolioFactory, SiteFactory
 from tests.people import client_for
-from tests.snapshots import details_with
 
 NOW = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 11, 1)
@@ -20,8 +19,8 @@ EARLIER = dt.date(2026, 7, 31)  # on or before 2026-08-01, one quarter before TO
 
 def snapshot(site, as_of, *, exposure, addressable, coverage, spend, revenue, **extra):
     """A snapshot with the figures and the ``details`` the pages read."""
-    details = details_with(
-        windows={
+    details = {
+        "windows": {
             "penalty_exposure": {"label": f"trailing 12 months to {as_of}"},
             "cm_coverage": {"label": f"sensors reporting in the 24 h to the end of {as_of}"},
             "changeover": {"label": f"last 4 changeover windows to {as_of}"},
@@ -29,7 +28,7 @@ def snapshot(site, as_of, *, exposure, addressable, coverage, spend, revenue, **
             "oee": {"label": f"trailing 12 months to {as_of}"},
             "mtbf": {"label": f"trailing 12 months to {as_of}"},
         },
-        maturity={
+        "maturity": {
             "values": {
                 "cm_coverage": coverage,
                 "changeover_utilization": 0.85,
@@ -37,20 +36,20 @@ def snapshot(site, as_of, *, exposure, addressable, coverage, spend, revenue, **
                 "penalty_events_2q": 1,
             }
         },
-        maintenance_cost={"spend": spend, "revenue": revenue, "source": "work orders"},
-        production_sums={
+        "maintenance_cost": {"spend": spend, "revenue": revenue, "source": "work orders"},
+        "production_sums": {
             "planned_minutes": 1000.0,
             "run_minutes": 900.0,
             "ideal_minutes": 810.0,
             "total_count": 100.0,
             "good_count": 90.0,
         },
-        addressable_exposure={"avoidable": addressable * 0.8},
-        revenue_at_risk=extra.pop("relationships", []),
-        early_warnings=extra.pop("warnings", []),
-        gaps=[],
-        tier1=extra.pop("tier1", []),
-    )
+        "addressable_exposure": {"avoidable": addressable * 0.8},
+        "revenue_at_risk": extra.pop("relationships", []),
+        "early_warnings": extra.pop("warnings", []),
+        "gaps": [],
+        "tier1": extra.pop("tier1", []),
+    }
     return SiteScoreSnapshot.objects.create(
         site=site,
         as_of=as_of,
@@ -397,3 +396,14 @@ def test_site_page_query_count_is_pinned(scored, django_assert_num_queries):
     client.get(url)
     with django_assert_num_queries(14):
         client.get(url)
+
+
+def test_the_figures_api_reads_any_day_and_hides_what_you_may_not_see(scored):
+    """The API takes any ISO day (no page arithmetic around it); a portfolio you may not
+    see is 404 before its parameters are read."""
+    url = f"/api/v1/portfolios/{scored.portfolio_p.pk}/figures/"
+    early = client_for(scored, "director_p").get(url, {"as_of": "0001-01-01"})
+    assert early.status_code == 200 and early.json()["sites"] == 0
+    assert client_for(scored, "director_q").get(url, {"as_of": "soon"}).status_code == 404
+    bad = client_for(scored, "director_p").get(url, {"as_of": "soon"})
+    assert bad.json() == {"as_of": "as_of: 'soon' is not a date (YYYY-MM-DD)."}

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from core.dates import quarter_ends
 from oem.models import PenaltyRecord
-from portfolio.models import Site
 from scores import scheduling, tasks
 from scores.figures.rollup import aggregate
 from scores.models import SiteScoreSnapshot
@@ -26,8 +25,8 @@ from scores.selectors import (
     standard_values,
 )
 from scores.services import site_recompute_scores
+from tests.scores.conftest import DEMO_END as END
 
-END = dt.date(2026, 11, 1)  # the demo's data ends at the start of this day
 AS_OF = END - dt.timedelta(days=1)
 FIGURES = [
     "cm_coverage_score",
@@ -44,22 +43,6 @@ FIGURES = [
     "maintenance_cost_pct_revenue",
     "oee",
 ]
-
-
-@pytest.fixture
-def demo(db):
-    call_command(
-        "seed_demo",
-        "--scale",
-        "small",
-        "--seed",
-        "7",
-        "--end-date",
-        END.isoformat(),
-        stdout=io.StringIO(),
-        stderr=io.StringIO(),
-    )
-    return Site.objects.filter(portfolio__is_acquisition_target=False).order_by("code")
 
 
 def figures(snapshot):

@@ -12,7 +12,6 @@ from django.utils import timezone
 from scores.models import SiteScoreSnapshot
 from tests.factories import SiteFactory, StandardFactory
 from tests.people import client_for
-from tests.snapshots import details_with
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +22,10 @@ URL_P = "/portfolios/p/translation/"
 def snapshot(site, as_of, **figures):
     """A hand-made snapshot whose windows read "trailing 12 months to <as_of>"."""
     label = f"trailing 12 months to {as_of}"
-    windows = {name: {"label": label} for name in ("penalty_exposure", "oee", "cm_coverage")}
-    details = details_with(windows=windows, **figures.pop("details", {}))
+    details = figures.pop("details", {})
+    details.setdefault("windows", {})
+    for name in ("penalty_exposure", "oee", "cm_coverage"):
+        details["windows"].setdefault(name, {"label": label})
     return SiteScoreSnapshot.objects.create(
         site=site,
         as_of=as_of,
