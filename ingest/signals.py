@@ -3,6 +3,6 @@ finished batch instead of calling them; ``ScoresConfig.ready`` connects the reco
 
 from django.dispatch import Signal
 
-#: Sent after a batch that loaded rows has committed, with ``site_ids``: the sites whose
-#: data changed (sorted).
+#: Sent after a batch that loaded rows has committed, with ``batch_id`` and ``site_ids``: the
+#: sites whose data changed (sorted).
 batch_loaded = Signal()

@@ -16,26 +16,7 @@ from scores.models import CapitalProposal, ReliabilityStandard, SiteScoreSnapsho
 from scores.selectors import site_scoring_inputs
 from scores.snapshot import MONEY_FIGURES
 
-
-def standard_stamp_change(*, standard: ReliabilityStandard, user) -> None:
-    """Mark a standard about to be saved with changes: next version, who changed it.
-
-    Score snapshots cite the version they were computed with, so every saved change must
-    raise it. A standard not yet saved keeps version 1.
-    """
-    if standard.pk:
-        standard.version += 1
-    standard.updated_by = user
-
-
 # --- Scores ------------------------------------------------------------------------------
-
-
-def standard_create_default(*, portfolio) -> ReliabilityStandard:
-    """The portfolio's standard with the SPEC §4 defaults, created once (with the
-    portfolio: ``scores.receivers``); an existing standard is returned unchanged."""
-    standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=portfolio)
-    return standard
 
 
 def site_refresh(*, site_id: int, as_of: dt.date | None = None) -> SiteScoreSnapshot:
@@ -77,6 +58,25 @@ def site_recompute_scores(*, site_id: int, as_of: dt.date | None = None) -> Site
 
 
 # --- Reliability standard ------------------------------------------------------------------
+
+
+def standard_stamp_change(*, standard: ReliabilityStandard, user) -> None:
+    """Mark a standard about to be saved with changes: next version, who changed it.
+
+    Score snapshots cite the version they were computed with, so every saved change must
+    raise it. A standard not yet saved keeps version 1.
+    """
+    if standard.pk:
+        standard.version += 1
+    standard.updated_by = user
+
+
+def standard_create_default(*, portfolio) -> ReliabilityStandard:
+    """The portfolio's standard with the SPEC §4 defaults, created once (with the
+    portfolio: ``scores.receivers``); an existing standard is returned unchanged."""
+    standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=portfolio)
+    return standard
+
 
 #: Fields of the standard an edit never sets: its identity, and what standard_stamp_change
 #: and the database keep.

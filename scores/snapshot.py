@@ -109,7 +109,9 @@ class Window(StrEnum):
 class WindowInfo(TypedDict):
     start: str | None
     end: str | None
-    label: str  # what the pages print beside the figure: "trailing 12 months to 2026-11-01"
+    # What the pages print beside the figure: "trailing 12 months to 2026-11-01" (the writer
+    # always writes one; null only where a stored snapshot lacks the window).
+    label: str | None
     quarters: NotRequired[int]  # mtbf_trend
     assets: NotRequired[list[int]]  # mtbf_trend: the bottlenecks it scores
     windows: NotRequired[list[int]]  # changeover: the changeover windows it covers

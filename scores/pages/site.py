@@ -50,7 +50,7 @@ class SitePage:
     sentences: list[dict] = field(default_factory=list)
     payback_months: float | None = None
     history: list[dict] = field(default_factory=list)
-    window_labels: dict[str, str] = field(default_factory=dict)  # Window → label
+    window_labels: dict[str, str | None] = field(default_factory=dict)  # Window → label
     relationships: list[dict] = field(default_factory=list)  # details["revenue_at_risk"]
     mttr: dict | None = None
     changeover: dict | None = None

@@ -120,7 +120,7 @@ def test_a_stored_details_is_read_over_the_shape():
     assert details["tier1"] == [] and details["extra"] == 1
     assert details["gaps"][0]["dimension"] == "cm_coverage" and details["gaps"][0]["value"] is None
     assert details["maturity"]["values"]["cm_coverage"] is None
-    assert complete(None)["windows"]["mtbf"]["label"] == ""
+    assert complete(None)["windows"]["mtbf"]["label"] is None
 
 
 def test_a_snapshot_stored_before_a_part_existed_still_shows(scored):
