@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("ingest/", include("ingest.urls")),
     path("alerts/", include("reliability.urls")),
+    # Before scores' portfolios/<code>/ pages: "new" is a reserved portfolio code.
+    path("portfolios/", include("portfolio.urls")),
     path("assets/<int:pk>/", reliability_views.asset, name="asset"),
     path("", include("scores.urls")),
     path("notifications/", reliability_views.notifications, name="notifications"),

@@ -8,10 +8,16 @@ A newline ends a record unless it sits inside quotes, i.e. after an odd number o
 since the record began. Chunks are split by that rule, found with numpy at C speed; pandas'
 C parser then reads the chunk. When it cannot (a malformed line), the chunk is parsed
 record by record with Python's csv module, which names the bad line and continues.
+
+A ``Dialect`` (from the mapping) says how the file is written: its delimiter (one byte, or
+runs of spaces and tabs), its encoding (UTF-8, cp1252 or Latin-1: all keep newline, quote
+and delimiter as single bytes, so the byte-level splitting holds) and whether line 1 is a
+header. A header-less file's columns are named by position from 1 ("1", "2", …).
 """
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +27,35 @@ NEWLINE, QUOTE, COMMA, CR = ord("\n"), ord('"'), ord(","), ord("\r")
 # A quoted field may span lines (work-order descriptions do), but not without end: an
 # opening quote still open after this many lines is a malformed line, not a long field.
 MAX_RECORD_LINES = 50
+WHITESPACE = "whitespace"  # the delimiter "runs of spaces or tabs"
+DELIMITERS = (",", ";", "\t", "|", WHITESPACE)
+ENCODINGS = ("utf-8", "cp1252", "latin-1")
+UTF8_BOM = b"\xef\xbb\xbf"
+# cp1252 leaves five byte values undefined; they decode to U+FFFD and their line is refused.
+UNDECODABLE = "\ufffd"
+BLANKS = np.frombuffer(b" \t\r", dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a file is written (the mapping's ``delimiter``, ``encoding`` and ``header``)."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    header: bool = True
+
+    @property
+    def whitespace(self) -> bool:
+        return self.delimiter == WHITESPACE
+
+    def split(self, record: str) -> list[str]:
+        """The cells of one record; csv.Error if it is malformed."""
+        if self.whitespace:
+            return _split_whitespace(record)
+        return next(csv.reader([record], delimiter=self.delimiter, strict=True))
+
+
+DEFAULT = Dialect()
 
 
 class FileUnreadable(Exception):
@@ -53,35 +88,43 @@ class Chunk:
         return self.raw_records.get(line, "")
 
 
-def decode(data: bytes, where: str) -> str:
+def decode(data: bytes, where: str, encoding: str = "utf-8") -> str:
+    """UTF-8 must decode as a whole (a file in another encoding would load garbled); in
+    cp1252 an undefined byte becomes U+FFFD and only its line is refused (see _parse)."""
+    if encoding != "utf-8":
+        return data.decode(encoding, errors="replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileUnreadable(
-            f"{where} is not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV."
+            f"{where} is not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV "
+            "or set the mapping's encoding (cp1252, latin-1)."
         ) from exc
 
 
-def read_header(handle) -> Header:
-    """The header row: column names, stripped, with a UTF-8 byte-order mark removed."""
+def read_header(handle, dialect: Dialect = DEFAULT) -> Header:
+    """The header row: column names, stripped, with a UTF-8 byte-order mark removed.
+
+    Without a header (``dialect.header`` false) nothing is consumed but the mark: the
+    columns are the positions "1" … "N", N the fields of the first record."""
     handle.seek(0)
     first = handle.read(1 << 16)
+    what = "a header row of column names" if dialect.header else "data lines"
     if not first.strip():
-        raise FileUnreadable("The file is empty: expected a header row of column names.")
+        raise FileUnreadable(f"The file is empty: expected {what}.")
     if b"\x00" in first:
         raise FileUnreadable("The file holds NUL bytes: it is not a CSV text file.")
-    if first.startswith(b"\xef\xbb\xbf"):
-        first = first[3:]
-        bom = 3
-    else:
-        bom = 0
+    bom = 3 if dialect.encoding == "utf-8" and first.startswith(UTF8_BOM) else 0
+    first = first[bom:]
+    if not dialect.header:
+        return Header(_positions(first, dialect), bom, 0)
     end = _record_ends(np.frombuffer(first, dtype=np.uint8))
     # A file with only a header line may lack the newline.
     end_at = len(first) if len(end) == 0 else int(end[0]) + 1
-    text = decode(first[:end_at], "The header row")
+    text = decode(first[:end_at], "The header row", dialect.encoding)
     try:
-        names = next(csv.reader(io.StringIO(text)))
-    except (csv.Error, StopIteration) as exc:
+        names = dialect.split(text.rstrip("\r\n"))
+    except csv.Error as exc:
         raise FileUnreadable(f"Line 1 (the header row) cannot be read as CSV: {exc}") from exc
     columns = [name.strip() for name in names]
     if not any(columns):
@@ -94,7 +137,33 @@ def read_header(handle) -> Header:
     return Header(columns, bom + end_at, text.count("\n") or 1)
 
 
-def read_chunk(handle, offset: int, first_line: int, columns: list[str], block: int) -> Chunk:
+def _positions(first: bytes, dialect: Dialect) -> list[str]:
+    """Column names of a header-less file: "1" … "N", N the fields of its first record
+    (every line must then have N fields, as under a header)."""
+    cut = first.rfind(b"\n")  # whole lines only: the read may end inside a character
+    text = decode(first if cut < 0 else first[: cut + 1], "Line 1", dialect.encoding)
+    for line, record in _records_with_lines(text, 1):
+        if not record.strip():
+            continue
+        try:
+            cells = dialect.split(record)
+        except csv.Error as exc:
+            raise FileUnreadable(
+                f"Line {line}, the first data line, cannot be read as CSV ({exc}): "
+                "without a header it sets the number of fields."
+            ) from exc
+        return [str(position) for position in range(1, len(cells) + 1)]
+    raise FileUnreadable("The file holds no data line.")
+
+
+def read_chunk(
+    handle,
+    offset: int,
+    first_line: int,
+    columns: list[str],
+    block: int,
+    dialect: Dialect = DEFAULT,
+) -> Chunk:
     """Records from ``offset`` up to about ``block`` bytes, ending on a record boundary.
 
     ``first_line`` is the physical line number at ``offset``. Returns an empty frame at EOF.
@@ -113,8 +182,8 @@ def read_chunk(handle, offset: int, first_line: int, columns: list[str], block: 
             break
         data += more
         block += len(more)
-    text = decode(data, f"The chunk starting at line {first_line}")
-    chunk = _parse(data, text, first_line, columns)
+    text = decode(data, f"The chunk starting at line {first_line}", dialect.encoding)
+    chunk = _parse(data, text, first_line, columns, dialect)
     chunk.end_offset = offset + len(data)
     chunk.last_line = first_line + _physical_lines(text) - 1
     return chunk
@@ -154,33 +223,45 @@ def _last_record_end(buf: np.ndarray) -> int | None:
     return int(newlines[-1]) if len(newlines) else None
 
 
-def _parse(data: bytes, text: str, first_line: int, columns: list[str]) -> Chunk:
+def _parse(
+    data: bytes, text: str, first_line: int, columns: list[str], dialect: Dialect = DEFAULT
+) -> Chunk:
     chunk = Chunk(frame=_empty(columns), first_line=first_line, text=text)
     if not text.strip():
         return chunk
     buf = np.frombuffer(data, dtype=np.uint8)
     ends = _record_ends(buf)
     newlines = np.flatnonzero(buf == NEWLINE)
-    # Every physical newline is a record end (one record per line, the common case) and
-    # every line has the header's number of fields: pandas reads it right.
-    if len(ends) == len(newlines) and _fields_match(buf, newlines, len(columns)):
-        frame = _parse_fast(text, columns)
+    # Every physical newline is a record end (one record per line, the common case),
+    # every line has the header's number of fields and every byte decoded: pandas reads
+    # it right.
+    if (
+        len(ends) == len(newlines)
+        and _fields_match(buf, newlines, len(columns), dialect)
+        and not (dialect.encoding != "utf-8" and UNDECODABLE in text)
+    ):
+        frame = _parse_fast(text, columns, dialect)
         if frame is not None:
             lines = first_line + np.arange(_physical_lines(text))
-            blank = _blank_lines(text)
+            blank = _blank_lines(text, dialect)
             if len(blank):
                 lines = np.delete(lines, blank)
             if len(lines) == len(frame):
                 frame["__line__"] = lines
                 chunk.frame = frame
                 return chunk
-    chunk.frame, chunk.malformed = _parse_records(text, first_line, columns)
+    chunk.frame, chunk.malformed = _parse_records(text, first_line, columns, dialect)
     return chunk
 
 
-def _fields_match(buf: np.ndarray, newlines: np.ndarray, expected: int) -> bool:
-    """Does each non-blank line hold ``expected`` fields (commas outside quotes + 1)?"""
-    commas = np.flatnonzero(buf == COMMA)
+def _fields_match(
+    buf: np.ndarray, newlines: np.ndarray, expected: int, dialect: Dialect = DEFAULT
+) -> bool:
+    """Does each non-blank line hold ``expected`` fields (delimiters outside quotes + 1)?"""
+    if dialect.whitespace:
+        return _words_match(buf, newlines, expected)
+    separator = COMMA if dialect.delimiter == "," else ord(dialect.delimiter)
+    commas = np.flatnonzero(buf == separator)
     quotes = np.flatnonzero(buf == QUOTE)
     if len(quotes):
         commas = commas[np.searchsorted(quotes, commas) % 2 == 0]
@@ -191,7 +272,20 @@ def _fields_match(buf: np.ndarray, newlines: np.ndarray, expected: int) -> bool:
     return bool(np.all((per_line == expected - 1) | blank))
 
 
-def _parse_fast(text: str, columns: list[str]) -> pd.DataFrame | None:
+def _words_match(buf: np.ndarray, newlines: np.ndarray, expected: int) -> bool:
+    """The same for runs of spaces or tabs: each line's words (a non-blank byte after a
+    blank, a newline or the start) number ``expected``. A quote sends the chunk to the
+    exact path (a quoted field may hold spaces)."""
+    if np.any(buf == QUOTE):
+        return False
+    blank = np.isin(buf, BLANKS) | (buf == NEWLINE)
+    starts = np.flatnonzero(~blank & np.concatenate(([True], blank[:-1])))
+    bounds = newlines if len(buf) and buf[-1] == NEWLINE else np.append(newlines, len(buf))
+    per_line = np.diff(np.concatenate(([0], np.searchsorted(starts, bounds))))
+    return bool(np.all((per_line == expected) | (per_line == 0)))
+
+
+def _parse_fast(text: str, columns: list[str], dialect: Dialect = DEFAULT) -> pd.DataFrame | None:
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -204,20 +298,28 @@ def _parse_fast(text: str, columns: list[str]) -> pd.DataFrame | None:
             engine="c",
             on_bad_lines="error",
             index_col=False,
+            sep=r"\s+" if dialect.whitespace else dialect.delimiter,
         )
     except (pd.errors.ParserError, ValueError, csv.Error):
         return None
     return frame
 
 
-def _blank_lines(text: str) -> np.ndarray:
-    """Indexes of empty lines (pandas skips them), so line numbers stay true."""
-    if "\n\n" not in text and not text.startswith("\n") and "\r\n\r\n" not in text:
+def _blank_lines(text: str, dialect: Dialect = DEFAULT) -> np.ndarray:
+    """Indexes of empty lines (pandas skips them), so line numbers stay true. Split by
+    runs of blanks, a line of only spaces is empty too."""
+    if dialect.whitespace:
+        if not re.search(r"(?:^|\n)[ \t\r]*(?:\n|$)", text.removesuffix("\n")):
+            return np.array([], dtype=int)
+        strip = " \t\r"
+    elif "\n\n" not in text and not text.startswith("\n") and "\r\n\r\n" not in text:
         return np.array([], dtype=int)
+    else:
+        strip = "\r"
     lines = text.split("\n")
     if text.endswith("\n"):
         lines.pop()
-    return np.array([i for i, line in enumerate(lines) if not line.strip("\r")], dtype=int)
+    return np.array([i for i, line in enumerate(lines) if not line.strip(strip)], dtype=int)
 
 
 def _records_with_lines(text: str, first_line: int):
@@ -245,14 +347,17 @@ def _records_with_lines(text: str, first_line: int):
             i = j + 1
 
 
-def _parse_records(text: str, first_line: int, columns: list[str]):
+def _parse_records(text: str, first_line: int, columns: list[str], dialect: Dialect = DEFAULT):
     """The slow, exact path: parse each record alone so one bad line spoils nothing else."""
     rows, lines, malformed = [], [], []
     for line, record in _records_with_lines(text, first_line):
         if not record.strip():
             continue
+        if dialect.encoding != "utf-8" and UNDECODABLE in record:
+            malformed.append((line, f"holds a byte that is not {dialect.encoding} text", record))
+            continue
         try:
-            cells = next(csv.reader([record], strict=True))
+            cells = dialect.split(record)
         except csv.Error as exc:
             malformed.append((line, f"malformed CSV: {exc}", record))
             continue
@@ -264,6 +369,25 @@ def _parse_records(text: str, first_line: int, columns: list[str]):
     frame = pd.DataFrame(rows, columns=columns, dtype=str) if rows else _empty(columns)
     frame["__line__"] = np.array(lines, dtype=np.int64)
     return frame, malformed
+
+
+# A cell split by runs of blanks: quoted (may hold blanks; "" is a quote) or a bare word.
+WORD = re.compile(r'"((?:[^"]|"")*)"(?=[ \t]|$)|([^ \t"]+)(?=[ \t]|$)')
+
+
+def _split_whitespace(record: str) -> list[str]:
+    text = record.strip(" \t\r")
+    cells, position = [], 0
+    while position < len(text):
+        match = WORD.match(text, position)
+        if match is None:
+            raise csv.Error(f"unexpected quote at character {position + 1}")
+        quoted, bare = match.groups()
+        cells.append(bare if quoted is None else quoted.replace('""', '"'))
+        position = match.end()
+        while position < len(text) and text[position] in " \t":
+            position += 1
+    return cells
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:

@@ -5,6 +5,7 @@ Series and, for every cell it refused, the reason. No per-cell Python on the hot
 (numbers and ISO timestamps): a chunk of half a million readings converts in milliseconds.
 """
 
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -57,20 +58,96 @@ class Errors:
         return np.fromiter(self.by_row, dtype=np.int64, count=len(self.by_row))
 
 
-def convert(cells: pd.Series, spec: Field, errors: Errors, *, tz=None, fmt=None) -> pd.Series:
+def convert(
+    cells: pd.Series,
+    spec: Field,
+    errors: Errors,
+    *,
+    tz=None,
+    fmt=None,
+    decimal: str = ".",
+    date_order: str | None = None,
+) -> pd.Series:
     """``cells`` (str, positional index) as ``spec.type``; refused cells noted in ``errors``.
 
     Empty cells become the field's default (or null where blank is allowed) and are refused
-    where the field needs a value.
+    where the field needs a value. ``decimal`` "," reads numbers written 1.234,56;
+    ``date_order`` ("ymd", "dmy", "mdy") reads dates and timestamps given without ``fmt``.
     """
     if cells.dtype == object and len(cells) and _padded(cells):
         cells = cells.str.strip()
     empty = (cells == BLANK).to_numpy()
     if empty.any() and not spec.blank:
         errors.add_mask(empty, spec.name, "a value is required")
+    if decimal == "," and spec.type in NUMERIC and len(cells):
+        cells, malformed = _decimal_comma(cells, spec, errors, empty)
+        empty = empty | malformed  # refused already: the converter need not look again
+    if date_order and not fmt and spec.type in ("date", "datetime") and len(cells):
+        cells = _reordered(cells, date_order, empty)
+        fmt = None
     converter = CONVERTERS[spec.type]
+    if date_order and spec.type in ("date", "datetime"):
+        return converter(cells, spec, errors, empty, tz=tz, fmt=fmt, shown=_SHOWN[date_order])
     values = converter(cells, spec, errors, empty, tz=tz, fmt=fmt)
     return values
+
+
+NUMERIC = ("int", "float", "decimal")
+# With a decimal comma: 1234,56, or grouped by "." in threes with its decimals (1.234,56).
+# 1.234 alone is refused: a thousands point or a decimal point, a factor of 1000 apart.
+COMMA_NUMBER = r"^[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+(?:,\d+)?|,\d+)$"
+
+
+def _decimal_comma(cells: pd.Series, spec: Field, errors: Errors, empty: np.ndarray):
+    """1.234,56 and 1234,56 as 1234.56. A cell with a "." in any other form (1.5, 1.234,
+    1,234.5) is refused: its "." may be a decimal point, and 1.5 read as 15 would be
+    silently wrong by a factor of ten."""
+    # Only cells with a point need the pattern (most hold just a comma: 2,5).
+    point = cells.str.contains(".", regex=False).fillna(False).to_numpy(dtype=bool)
+    malformed = np.zeros(len(cells), dtype=bool)
+    if point.any():
+        fits = cells[point].str.match(COMMA_NUMBER).fillna(False).to_numpy(dtype=bool)
+        malformed[point] = ~fits & ~empty[point]
+        cells = cells.str.replace(".", "", regex=False)
+    if malformed.any():
+        errors.add_mask(
+            malformed, spec.name, "not a number with a decimal comma (1234,56 or 1.234,56)"
+        )
+    return cells.str.replace(",", ".", regex=False), malformed
+
+
+# A date in any order, "/", "." or "-" between its parts, then an optional time and offset.
+DATE_PARTS = re.compile(
+    r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+)
+_ORDER = {"ymd": (0, 1, 2), "dmy": (2, 1, 0), "mdy": (2, 0, 1)}  # group of year, month, day
+_SHOWN = {
+    "ymd": "YYYY-MM-DD [HH:MM[:SS]]",
+    "dmy": "DD/MM/YYYY [HH:MM[:SS]]",
+    "mdy": "MM/DD/YYYY [HH:MM[:SS]]",
+}
+
+
+def _reordered(cells: pd.Series, order: str, empty: np.ndarray) -> pd.Series:
+    """Dates written in ``order`` rewritten as ISO 8601 text (a year written first, with
+    four digits, is read as year-month-day whatever the order). Cells that fit no date
+    become unreadable text, refused by the parser that follows."""
+    parts = cells.str.extract(DATE_PARTS)
+    year_first = parts[0].str.len() == 4
+    y, m, d = (parts[i] for i in _ORDER[order])
+    year = y.where(~year_first, parts[0])
+    month = m.where(~year_first, parts[1])
+    day = d.where(~year_first, parts[2])
+    iso = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    timed = parts[3].notna()
+    time = "T" + parts[3].str.zfill(2) + ":" + parts[4] + (":" + parts[5]).fillna(":00")
+    iso = iso.where(~timed, iso + time)
+    iso = iso + parts[6].fillna("")
+    fits = (year.str.len() == 4).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(np.where(fits | empty, iso.fillna(""), "?"), index=cells.index).where(
+        ~empty, BLANK
+    )
 
 
 def _padded(cells: pd.Series) -> bool:
@@ -190,15 +267,15 @@ def to_bool(cells, spec, errors, empty, **_):
     return pd.Series(np.where(empty, default, truthy), index=cells.index)
 
 
-def to_date(cells, spec, errors, empty, fmt=None, **_):
+def to_date(cells, spec, errors, empty, fmt=None, shown=None, **_):
     parsed = pd.to_datetime(cells.where(~empty, None), format=fmt or "ISO8601", errors="coerce")
     bad = parsed.isna().to_numpy() & ~empty
     if bad.any():
-        errors.add_mask(bad, spec.name, f"not a date ({fmt or 'YYYY-MM-DD'})")
+        errors.add_mask(bad, spec.name, f"not a date ({fmt or shown or 'YYYY-MM-DD'})")
     return pd.Series(parsed.dt.date.to_numpy(), index=cells.index).where(~empty & ~bad, None)
 
 
-def to_datetime(cells, spec, errors, empty, tz=None, fmt=None):
+def to_datetime(cells, spec, errors, empty, tz=None, fmt=None, shown=None):
     """Timestamps in UTC. A timestamp without a UTC offset is read in ``tz`` (an IANA
     name, or a Series of them per row); with no ``tz`` it is refused, never guessed."""
     given = cells.where(~empty, None)
@@ -206,7 +283,7 @@ def to_datetime(cells, spec, errors, empty, tz=None, fmt=None):
     unparseable = parsed.isna().to_numpy() & ~empty
     naive = _naive(cells, fmt) & ~unparseable & ~empty
     if unparseable.any():
-        errors.add_mask(unparseable, spec.name, f"not a timestamp ({fmt or 'ISO 8601'})")
+        errors.add_mask(unparseable, spec.name, f"not a timestamp ({fmt or shown or 'ISO 8601'})")
     if naive.any():
         if tz is None:
             errors.add_mask(

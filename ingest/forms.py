@@ -4,6 +4,7 @@ from django import forms
 
 from ingest import mappings
 from ingest.models import Kind
+from ingest.models import Mapping as StoredMapping
 from portfolio.models import Site
 
 
@@ -26,15 +27,65 @@ class UploadForm(forms.Form):
     )
     file = forms.FileField()
 
-    def __init__(self, *args, sites=None, **kwargs):
+    def __init__(self, *args, sites=None, stored=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites if sites is not None else Site.objects.none()
-        self.fields["mapping"].choices = [
+        shipped = [
             (name, f"{name} ({m.kind or 'any kind'})") for name, m in mappings.shipped().items()
         ]
+        # Stored mappings the user may use, beside the shipped ones (batch_create checks
+        # the kind, as for a shipped one).
+        own = [(m.name, f"{m.name} ({m.kind or 'any kind'})") for m in stored]
+        self.fields["mapping"].choices = [("Shipped", shipped), ("Stored", own)] if own else shipped
 
     def clean_columns(self):
         try:
             return mappings.parse_column_overrides(self.cleaned_data["columns"])
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+MAPPING_EXAMPLE = """{
+  "description": "Work orders from our CMMS export",
+  "columns": {"Tag": "asset", "WO Type": "kind", "Opened": "opened_at"},
+  "constants": {"site": "plant-1"},
+  "timestamp_format": "%d.%m.%Y %H:%M",
+  "timezone": "site",
+  "value_maps": {"kind": {"PM": "preventive", "CM": "corrective"}},
+  "key": ["asset", "opened_at", "description"]
+}"""
+
+
+class MappingForm(forms.ModelForm):
+    """A stored mapping: its definition is the JSON of a mapping file (docs/ingest.md)."""
+
+    definition = forms.JSONField(
+        widget=forms.Textarea(attrs={"rows": 16, "cols": 80, "placeholder": MAPPING_EXAMPLE}),
+        help_text="The mapping's keys as JSON: columns, constants, timestamp_format, "
+        "date_format, timezone, units, value_maps, wide, key (name and kind come from above).",
+    )
+
+    class Meta:
+        model = StoredMapping
+        fields = ["name", "kind", "description", "portfolio", "definition"]
+
+    def __init__(self, *args, portfolios=None, shared_allowed=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["portfolio"].queryset = portfolios
+        self.fields["portfolio"].required = not shared_allowed
+        self.fields["portfolio"].empty_label = "(shared: everyone who may load data)"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            mappings.check_stored(
+                name=cleaned.get("name", ""),
+                kind=cleaned.get("kind", ""),
+                definition=cleaned.get("definition"),
+            )
+        except mappings.MappingError as exc:
+            key = str(exc).partition(":")[0]
+            self.add_error(key if key in ("name", "kind") else "definition", str(exc))
+        return cleaned

@@ -15,7 +15,7 @@ from oem.models import (
     RelationshipStatus,
     ScorecardResult,
 )
-from portfolio.models import Line, Site
+from portfolio.models import Line, Portfolio, Site
 from reliability.models import (
     Asset,
     AssetClass,
@@ -56,6 +56,8 @@ class Spec:
     # Columns stored that are not fields (ids from refs), beyond the key.
     stored: tuple[str, ...] = ()
     operator_only: bool = False  # only the operator (superuser, or the CLI) may load it
+    # The field a mapping's "key" builds when the export has none (ingest/rowkeys.py).
+    built_key: str = ""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -75,6 +77,11 @@ def money(name, **kw):
     return Field(name, "decimal", minimum=0, maximum=MONEY_MAX, **kw)
 
 
+def signed_money(name, **kw):
+    """Money that may be negative: work-order credit notes and reversals net the totals."""
+    return Field(name, "decimal", minimum=-MONEY_MAX, maximum=MONEY_MAX, **kw)
+
+
 def minutes(name, **kw):
     return Field(name, "int", minimum=0, maximum=10_000_000, **kw)
 
@@ -87,6 +94,31 @@ def register(spec: Spec) -> Spec:
     return spec
 
 
+register(
+    Spec(
+        Kind.PORTFOLIOS,
+        Portfolio,
+        [
+            Field("code", "text", max_length=40, help="Letters, digits, - and _."),
+            Field("name", "text", max_length=200),
+            Field(
+                "currency",
+                "text",
+                required=False,
+                blank=True,
+                default="USD",
+                max_length=3,
+                help="ISO 4217, e.g. EUR (default USD).",
+            ),
+            Field("is_acquisition_target", "bool", required=False, blank=True, default=False),
+        ],
+        # Checks the code and currency, and notes which rows create a portfolio, whose
+        # standard and escalation rules are then made (ingest/records.py AFTER_STORE).
+        refs=("portfolio_row",),
+        key=("code",),
+        operator_only=True,
+    )
+)
 register(
     Spec(
         Kind.SITES,
@@ -204,14 +236,19 @@ register(
         [
             SITE,
             ASSET,
-            Field("external_id", "text", max_length=60, help="The CMMS work-order number."),
+            Field(
+                "external_id",
+                "text",
+                max_length=120,
+                help="The CMMS work-order number; a mapping's key builds it when there is none.",
+            ),
             Field("kind", "choice", choices=_choices(WorkOrderKind)),
             Field("description", "text", required=False, blank=True, default=""),
             Field("opened_at", "datetime"),
             Field("started_at", "datetime", required=False, blank=True),
             Field("completed_at", "datetime", required=False, blank=True),
             minutes("downtime_minutes", required=False, blank=True, default=0),
-            money("parts_cost", required=False, blank=True, default=0),
+            signed_money("parts_cost", required=False, blank=True, default=0),
             Field(
                 "labour_hours",
                 "decimal",
@@ -221,7 +258,7 @@ register(
                 minimum=0,
                 maximum=1e6,
             ),
-            money("labour_cost", required=False, blank=True, default=0),
+            signed_money("labour_cost", required=False, blank=True, default=0),
             Field("failure_mode", "code", required=False, blank=True),
             Field(
                 "changeover_window_start",
@@ -233,6 +270,7 @@ register(
         ],
         refs=("site", "asset", "failure_mode", "changeover_window"),
         key=("site_id", "external_id"),
+        built_key="external_id",
         order=(
             ("opened_at", "started_at"),
             ("started_at", "completed_at"),
@@ -268,11 +306,20 @@ register(
                 help="External id of the work order that fixed it.",
             ),
             Field("description", "text", required=False, blank=True, default=""),
+            Field(
+                "open",
+                "bool",
+                required=False,
+                blank=True,
+                default=False,
+                help="True while the asset is still down (then ended_at is empty); an empty "
+                "ended_at with open false is a failure of unknown duration.",
+            ),
         ],
-        refs=("site", "asset", "failure_mode", "work_order"),
+        refs=("site", "open_failure", "asset", "failure_mode", "work_order"),
         key=("asset_id", "started_at"),
         order=(("started_at", "ended_at"),),
-        stored=("failure_mode_id", "work_order_id"),
+        stored=("failure_mode_id", "work_order_id", "is_open"),
     )
 )
 register(

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .csvchunks import Chunk, FileUnreadable
+from .csvchunks import DELIMITERS, ENCODINGS, Chunk, Dialect, FileUnreadable
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 CANONICAL = "canonical"
@@ -55,7 +55,14 @@ KEYS = {
     "units",
     "value_maps",
     "wide",
+    "key",
+    "header",
+    "delimiter",
+    "encoding",
+    "decimal",
+    "date_order",
 }
+ROW_KEY = "row"  # a mapping's key "row": a fingerprint of the source line and its occurrence
 
 
 class MappingError(Exception):
@@ -75,6 +82,19 @@ class Mapping:
     units: dict = field(default_factory=dict)  # our field or metric -> unit name
     value_maps: dict = field(default_factory=dict)  # our field -> {their value: ours}
     wide: dict | None = None  # {"variable": "metric", "value": "value"}
+    # How the natural key is built when the export has no number column: a list of our
+    # fields, or "row" (see ROW_KEY). None: the kind's own key column.
+    key: list | str | None = None
+    # How the file is written (see csvchunks.Dialect and fields.convert).
+    header: bool = True  # False: no header line; ``columns`` keyed by position "1", "2", …
+    delimiter: str = ","  # or ";", "\t", "|", "whitespace" (runs of spaces or tabs)
+    encoding: str = "utf-8"  # or "cp1252", "latin-1"
+    decimal: str = "."  # or "," (1.234,56)
+    date_order: str | None = None  # "ymd", "dmy", "mdy" for dates without a format
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect(delimiter=self.delimiter, encoding=self.encoding, header=self.header)
 
     def with_columns(self, overrides: dict[str, str]) -> "Mapping":
         """This mapping with some of our fields read from other columns (our -> their)."""
@@ -174,7 +194,60 @@ def parse(data: dict, source: str = "mapping") -> Mapping:
     wide = data.get("wide")
     if wide is not None and not {"variable", "value", "columns"} <= set(wide):
         raise MappingError(f"{source}: 'wide' needs 'variable', 'value' and 'columns'")
+    key = data.get("key")
+    listed = isinstance(key, list) and key and all(isinstance(k, str) and k for k in key)
+    if key is not None and key != ROW_KEY and not listed:
+        raise MappingError(
+            f"{source}: 'key' is \"{ROW_KEY}\" or a list of our field names, "
+            f'e.g. ["asset", "opened_at", "description"]'
+        )
+    _check_file_shape(data, source)
+    if "encoding" in data:
+        data = {**data, "encoding": data["encoding"].lower()}
     return Mapping(**data)
+
+
+DECIMALS = (".", ",")
+DATE_ORDERS = ("ymd", "dmy", "mdy")
+
+
+def _one_of(data: dict, key: str, allowed, source: str, *, lower: bool = False) -> None:
+    value = data.get(key)
+    if value is None:
+        return
+    if not isinstance(value, str) or (value.lower() if lower else value) not in allowed:
+        listed = ", ".join(repr(a) for a in allowed)
+        raise MappingError(f"{source}: {key}: must be one of {listed}, not {value!r}")
+
+
+def _check_file_shape(data: dict, source: str) -> None:
+    """The keys that say how the file is written, each error naming its key."""
+    header = data.get("header", True)
+    if not isinstance(header, bool):
+        raise MappingError(f"{source}: header: must be true or false, not {header!r}")
+    _one_of(data, "delimiter", DELIMITERS, source)
+    _one_of(data, "encoding", ENCODINGS, source, lower=True)
+    _one_of(data, "decimal", DECIMALS, source)
+    _one_of(data, "date_order", DATE_ORDERS, source)
+    if data.get("decimal") == "," and data.get("delimiter", ",") == ",":
+        raise MappingError(
+            f'{source}: decimal: \',\' needs another delimiter (e.g. "delimiter": ";")'
+        )
+    columns = data.get("columns", {})
+    positions = [c for c in columns if isinstance(c, str) and c.isdigit() and int(c) > 0]
+    if header and positions:
+        raise MappingError(
+            f'{source}: columns: {positions[0]!r} is a position; positions need "header": false'
+        )
+    if not header:
+        names = [c for c in columns if c not in positions]
+        if names:
+            raise MappingError(
+                f'{source}: columns: with "header": false the keys are positions from 1 '
+                f'("1", "2", …), not {names[0]!r}'
+            )
+        if data.get("wide"):
+            raise MappingError(f'{source}: wide: a wide file needs a header ("header": true)')
 
 
 @cache
@@ -190,13 +263,87 @@ def shipped() -> dict[str, Mapping]:
 
 
 def get(name: str, kind: str) -> Mapping:
-    """The named mapping, checked to fit ``kind``."""
+    """The shipped mapping of that name, checked to fit ``kind``."""
     mapping = shipped().get(name)
     if mapping is None:
         raise MappingError(f"No mapping named {name!r}; known: {', '.join(sorted(shipped()))}")
+    return _fitting(mapping, kind)
+
+
+def _fitting(mapping: Mapping, kind: str) -> Mapping:
     if mapping.kind not in (None, kind):
-        raise MappingError(f"Mapping {name!r} is for {mapping.kind}, not {kind}")
+        raise MappingError(f"Mapping {mapping.name!r} is for {mapping.kind}, not {kind}")
     return mapping
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A mapping found for a new batch, and the JSON to freeze into it (None: shipped,
+    read again by name, as the code ships it)."""
+
+    mapping: Mapping
+    definition: dict | None
+
+
+def is_path(name: str) -> bool:
+    """Does ``--mapping`` name a file rather than a mapping? (.json, or a path that exists)"""
+    return name.endswith(".json") or (
+        any(sep in name for sep in ("/", "\\")) and Path(name).exists()
+    )
+
+
+def resolve(name: str, kind: str, *, user=None, allow_path: bool = False) -> Resolved:
+    """The mapping a new batch names: a shipped one, then a stored one ``user`` may use
+    (``user`` None: the operator), then, at the command line only, a JSON file."""
+    if name in shipped():
+        return Resolved(get(name, kind), None)
+    if allow_path and is_path(name):
+        path = Path(name)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise MappingError(f"{name}: cannot be read as a JSON mapping ({exc})") from exc
+        if isinstance(data, dict):
+            data = {"kind": None, **data}  # no kind: a mapping for any kind
+        return Resolved(_fitting(parse(data, source=path.name), kind), data)
+    from .models import Mapping as StoredMapping  # the model needs the app registry
+
+    found = StoredMapping.objects.all() if user is None else StoredMapping.objects.visible_to(user)
+    stored = found.filter(name=name).first()
+    if stored is None:
+        known = sorted(shipped()) + sorted(found.values_list("name", flat=True))
+        raise MappingError(f"No mapping named {name!r}; known: {', '.join(known)}")
+    definition = definition_of(stored)
+    return Resolved(_fitting(parse(definition, source=name), kind), definition)
+
+
+def definition_of(stored) -> dict:
+    """A stored mapping's full JSON: its definition with the row's name and kind."""
+    return {**stored.definition, "name": stored.name, "kind": stored.kind or None}
+
+
+def check_stored(*, name: str, kind: str, definition) -> Mapping:
+    """Validate a mapping about to be stored; the MappingError names the key at fault."""
+    if name in shipped():
+        raise MappingError(f"name: {name!r} is the name of a shipped mapping; choose another")
+    if not isinstance(definition, dict):
+        raise MappingError("definition: a mapping is a JSON object")
+    for key, ours in (("name", name), ("kind", kind or None)):
+        if key in definition and (definition[key] or None) != ours:
+            raise MappingError(
+                f"definition: its '{key}' is {definition[key]!r} but the mapping's {key} "
+                f"is {ours!r}; leave it out or make them equal"
+            )
+    return parse({**definition, "name": name, "kind": kind or None}, source="definition")
+
+
+def for_batch(batch) -> Mapping:
+    """The mapping a batch reads its file with: the JSON frozen at its creation, or the
+    shipped mapping of its name (editing a stored mapping never changes a batch)."""
+    if batch.mapping_definition is not None:
+        mapping = parse(batch.mapping_definition, source=f"batch {batch.pk}'s mapping")
+        return _fitting(mapping, batch.kind)
+    return get(batch.mapping, batch.kind)
 
 
 def parse_column_overrides(value) -> dict[str, str]:
@@ -219,6 +366,8 @@ def check_header(mapping: Mapping, header: list[str], required: list[str]) -> No
     """Fail the batch up front, naming each required column the file lacks."""
     present = mapping.fields_in(header)
     missing = [name for name in required if name not in present]
+    if missing and not mapping.header:
+        raise FileUnreadable(_missing_positions(mapping, missing, len(header)))
     if missing:
         named = ", ".join(
             f"'{mapping.their_name(name)}'"
@@ -226,3 +375,16 @@ def check_header(mapping: Mapping, header: list[str], required: list[str]) -> No
             for name in missing
         )
         raise FileUnreadable(f"Required column missing: {named}. The header has: {header}.")
+
+
+def _missing_positions(mapping: Mapping, missing: list[str], width: int) -> str:
+    """Without a header a required field is either mapped to no position or to one past
+    the end of line 1."""
+    parts = []
+    for name in missing:
+        position = mapping.their_name(name)
+        if position == name:
+            parts.append(f"{name} (no column position maps to it)")
+        else:
+            parts.append(f"{name} (column {position}, but line 1 has {width} fields)")
+    return f"Required field missing: {', '.join(parts)}."

@@ -4,10 +4,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from portfolio.access import Action, writable_site_ids
+from portfolio.models import Site
+
 
 class Kind(models.TextChoices):
     """What a batch loads; each kind has its columns and natural key in ingest/kinds.py."""
 
+    PORTFOLIOS = "portfolios", "Portfolios"
     SITES = "sites", "Sites"
     LINES = "lines", "Lines"
     ASSETS = "assets", "Assets"
@@ -58,6 +62,15 @@ class IngestBatch(models.Model):
     kind = models.CharField(max_length=24, choices=Kind.choices)
     source = models.CharField(max_length=8, choices=Source.choices)
     mapping = models.CharField(max_length=60, help_text="The column mapping's name.")
+    mapping_definition = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The mapping's JSON as it was when the batch was created (a stored or "
+        "file mapping), so a resumed batch reads the file the same way. Empty: a shipped one.",
+    )
+    header_lines = models.PositiveSmallIntegerField(
+        default=1, help_text="Physical lines before the first data line (0: no header)."
+    )
     column_overrides = models.JSONField(
         default=dict, blank=True, help_text="Our field -> the file's column, over the mapping."
     )
@@ -138,7 +151,7 @@ class IngestBatch(models.Model):
     @property
     def lines_done(self) -> int:
         """Data lines committed so far (the header is line 1)."""
-        return max(0, self.resume_line - 1)
+        return max(0, self.resume_line - self.header_lines)
 
     @property
     def progress(self) -> float | None:
@@ -156,6 +169,9 @@ class RejectedRow(models.Model):
     batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="rejected_rows")
     line = models.PositiveBigIntegerField(help_text="Line number in the file; the header is 1.")
     field = models.CharField(max_length=60, blank=True)
+    key = models.CharField(
+        max_length=120, blank=True, help_text="The natural key built for the row, when known."
+    )
     reason = models.CharField(max_length=300)
     raw = models.TextField(blank=True, help_text="The line as it was in the file.")
 
@@ -165,3 +181,54 @@ class RejectedRow(models.Model):
 
     def __str__(self):
         return f"line {self.line}: {self.field} {self.reason}"
+
+
+class MappingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Mappings of the portfolios a user may load into, and those shared with all
+        (no portfolio); the operator sees every one."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        sites = writable_site_ids(user, Action.INGEST)
+        portfolios = Site.objects.filter(pk__in=sites).values("portfolio_id")
+        return self.filter(Q(portfolio__isnull=True) | Q(portfolio_id__in=portfolios))
+
+
+class Mapping(models.Model):
+    """A column mapping kept as data: the same JSON as a file in ingest/mappings/."""
+
+    name = models.SlugField(max_length=60, help_text="How batches name it (unique).")
+    kind = models.CharField(
+        max_length=24, choices=Kind.choices, blank=True, help_text="Empty: any kind."
+    )
+    description = models.CharField(max_length=300, blank=True)
+    definition = models.JSONField(help_text="The mapping's keys (docs/ingest.md).")
+    portfolio = models.ForeignKey(
+        "portfolio.Portfolio",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who may use it: the portfolio's site managers and integrators. "
+        "Empty: everyone who may load data (operator only).",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ingest_mappings",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MappingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name"], name="mapping_unique_name")]
+
+    def __str__(self):
+        return self.name

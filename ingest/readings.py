@@ -90,8 +90,11 @@ def process(frame: pd.DataFrame, ctx: Context, sensors: SensorIndex) -> Outcome:
         errors,
         tz=tz,
         fmt=ctx.mapping.timestamp_format,
+        date_order=ctx.mapping.date_order,
     )
-    values = convert(frame["value"].reset_index(drop=True), VALUE, errors).to_numpy()
+    values = convert(
+        frame["value"].reset_index(drop=True), VALUE, errors, decimal=ctx.mapping.decimal
+    ).to_numpy()
     if ctx.mapping.units:
         values = ctx.mapping.convert_units(
             values, "value", selector=lambda m: metric == METRICS.index(m) if m in METRICS else None

@@ -8,6 +8,7 @@ order now completed) is updated.
 """
 
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from reliability.models import (
     WorkOrder,
 )
 
+from . import failure_rows, portfolio_rows, rowkeys
 from .fields import Errors, convert
 from .kinds import Spec
 from .mappings import SITE_TIMEZONE, Mapping
@@ -47,6 +49,8 @@ class Context:
     holder_sites: dict[int, set[int]] | None = None
     created_assets: list[str] = field(default_factory=list)
     touched_sites: set[int] = field(default_factory=set)
+    # A "row" key's count of each line fingerprint so far in the file (ingest/rowkeys.py).
+    row_counts: Counter | None = None
     _sites: dict[str, Site] | None = None
 
     @property
@@ -97,12 +101,30 @@ def prepare(frame: pd.DataFrame, spec: Spec, ctx: Context) -> Prepared:
         if spec_field.name in ctx.mapping.units:
             values[spec_field.name] = _with_unit(cells, spec_field, ctx.mapping, errors)
         else:
-            values[spec_field.name] = convert(cells, spec_field, errors, tz=tz, fmt=fmt)
+            values[spec_field.name] = convert(
+                cells,
+                spec_field,
+                errors,
+                tz=tz,
+                fmt=fmt,
+                decimal=ctx.mapping.decimal,
+                date_order=ctx.mapping.date_order,
+            )
     _check_order(spec, values, errors)  # first, so no asset is created for a refused row
     for name in spec.refs:
         if name != "site":
             RESOLVERS[name](values, ctx, errors)
+    if isinstance(ctx.mapping.key, list) and spec.built_key:
+        values[spec.built_key] = rowkeys.field_keys(values, ctx.mapping.key, spec)
     return Prepared(values, frame["__line__"].to_numpy(), errors, present)
+
+
+def row_key(spec: Spec, prepared: Prepared, row: int) -> str:
+    """The natural key built or read for ``row`` (shown with its rejections), else ""."""
+    keys = prepared.values.get(spec.built_key) if spec.built_key else None
+    if keys is None or keys[row] is None or keys[row] is pd.NA:
+        return ""
+    return str(keys[row])[: rowkeys.MAX_KEY]
 
 
 def _with_unit(cells, spec_field, mapping, errors):
@@ -111,7 +133,7 @@ def _with_unit(cells, spec_field, mapping, errors):
         **{**spec_field.__dict__, "type": "float", "minimum": None, "maximum": None}
     )
     scratch = Errors()
-    numbers = convert(cells, as_float, scratch, tz=None)
+    numbers = convert(cells, as_float, scratch, tz=None, decimal=mapping.decimal)
     for row, reasons in scratch.by_row.items():
         errors.by_row.setdefault(row, []).extend(reasons)
     converted = pd.Series(
@@ -234,12 +256,19 @@ def _asset_ids(values, ctx: Context, errors: Errors) -> pd.Series:
     unknown &= (site_ids != MISSING).to_numpy()
     if unknown.any() and ctx.create_missing_assets:
         raw = values["asset"].fillna("").str.strip()
+        refused = np.zeros(len(ids), dtype=bool)
         for row in np.flatnonzero(unknown):
             if int(row) in errors.by_row:
+                refused[row] = True  # bad for another reason: creates nothing
                 continue
             ids[row] = _create_asset(ctx, int(site_ids[row]), raw[row], known)
-        unknown = (ids == MISSING).to_numpy() & (codes != "").to_numpy()
-        unknown &= (site_ids != MISSING).to_numpy()
+        # A refused row's asset may have been created by a later row of the chunk; if not,
+        # it would have been: either way the asset is not what is wrong with the row.
+        for row in np.flatnonzero(refused):
+            ids[row] = known.get((int(site_ids[row]), codes[row]), MISSING)
+        too_long = (ids == MISSING).to_numpy() & unknown & (codes.str.len() > 60).to_numpy()
+        errors.add_mask(too_long, "asset", "longer than 60 characters: cannot create the asset")
+        unknown = np.zeros(len(ids), dtype=bool)
     errors.add_mask(unknown, "asset", "unknown asset code at this site")
     return ids
 
@@ -415,7 +444,12 @@ RESOLVERS = {
     "changeover_window": resolve_changeover_window,
     "failure_event": resolve_failure_event,
     "holder": resolve_holder,
+    "portfolio_row": portfolio_rows.check_portfolio_row,
+    "open_failure": failure_rows.check_open_failure,
 }
+
+# What a kind does after its rows are stored, in the chunk's transaction.
+AFTER_STORE = {"portfolios": portfolio_rows.announce_created}
 
 
 # --- Storing -------------------------------------------------------------------------
@@ -429,6 +463,15 @@ class Stored:
     refused: list[tuple[int, str]] = field(default_factory=list)  # (row, database reason)
 
 
+# An update's value for a column the file does not give, where keeping the stored value
+# could contradict what the file does give: a failure re-sent with its end is no longer
+# open; re-sent without an end (or without the column) it stays as it was.
+IMPLIED_UPDATES = {
+    ("failure_events", "is_open"): "CASE WHEN EXCLUDED.ended_at IS NOT NULL THEN false "
+    "ELSE {table}.is_open END",
+}
+
+
 def columns_for(spec: Spec, prepared: Prepared) -> tuple[list[str], list[str]]:
     """(every column to insert, the columns an update may change)."""
     model_fields = {f.column: f for f in spec.model._meta.concrete_fields}
@@ -438,7 +481,8 @@ def columns_for(spec: Spec, prepared: Prepared) -> tuple[list[str], list[str]]:
             continue
         insert.append(column)
         name = column.removesuffix("_id")
-        given = name in prepared.present or column in prepared.present
+        given = name in prepared.present or _file_gives(spec, prepared, column)
+        given |= (spec.kind, column) in IMPLIED_UPDATES and "ended_at" in prepared.present
         if column not in spec.key and (
             given or column.endswith("_id") and name in prepared.present
         ):
@@ -462,7 +506,12 @@ def upsert(spec: Spec, prepared: Prepared, rows: np.ndarray) -> Stored:
         for row in rows
     ]
     insert = insert + list(defaults)
-    sql = _upsert_sql(table, insert, update, spec.key)
+    implied = {
+        column: IMPLIED_UPDATES[(spec.kind, column)].format(table=table)
+        for column in update
+        if (spec.kind, column) in IMPLIED_UPDATES and not _file_gives(spec, prepared, column)
+    }
+    sql = _upsert_sql(table, insert, update, spec.key, implied)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             results = execute_values(cursor, sql, data, page_size=1000, fetch=True)
@@ -511,7 +560,13 @@ def _upsert_one_by_one(sql, data, rows) -> Stored:
     return stored
 
 
-def _upsert_sql(table, insert, update, key) -> str:
+def _file_gives(spec: Spec, prepared: Prepared, column: str) -> bool:
+    return column in prepared.present or (column == "is_open" and "open" in prepared.present)
+
+
+def _upsert_sql(table, insert, update, key, implied: dict[str, str] | None = None) -> str:
+    """INSERT … ON CONFLICT DO UPDATE of ``update`` (each from the file, or by its
+    ``implied`` expression), counting rows whose values are the same as duplicates."""
     target = ", ".join(key)
     columns = ", ".join(insert)
     if not update:
@@ -519,9 +574,11 @@ def _upsert_sql(table, insert, update, key) -> str:
             f"INSERT INTO {table} ({columns}) VALUES %s ON CONFLICT ({target}) DO NOTHING "
             "RETURNING true"
         )
-    assign = ", ".join(f"{c} = EXCLUDED.{c}" for c in update)
+    implied = implied or {}
+    new_values = [implied.get(c, f"EXCLUDED.{c}") for c in update]
+    assign = ", ".join(f"{c} = {value}" for c, value in zip(update, new_values, strict=True))
     old = ", ".join(f"{table}.{c}" for c in update)
-    new = ", ".join(f"EXCLUDED.{c}" for c in update)
+    new = ", ".join(new_values)
     return (
         f"INSERT INTO {table} ({columns}) VALUES %s ON CONFLICT ({target}) DO UPDATE SET "
         f"{assign} WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0)"

@@ -27,9 +27,12 @@ class _Echo:
 
 
 def rejected_rows_csv(batch: IngestBatch):
-    """The refused rows as CSV lines (line, field, reason, raw), streamed."""
+    """The refused rows as CSV lines (line, field, reason, raw, key), streamed; ``key`` is
+    the row's natural key (a work order's number, or the key its mapping built), so the
+    row can be found again. Last, so readers by position keep working."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(["line", "field", "reason", "raw"])
+    yield writer.writerow(["line", "field", "reason", "raw", "key"])
     rows = RejectedRow.objects.filter(batch=batch).order_by("line", "id")
-    for row in rows.values_list("line", "field", "reason", "raw").iterator(chunk_size=2000):
+    columns = ("line", "field", "reason", "raw", "key")
+    for row in rows.values_list(*columns).iterator(chunk_size=2000):
         yield writer.writerow(row)

@@ -8,6 +8,7 @@ that is still being run; a finished batch is left as it is.
 """
 
 import logging
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +24,10 @@ from django.utils import timezone
 from portfolio.access import Action, writable_site_ids
 from portfolio.models import Membership, Site
 
-from . import csvchunks, mappings, readings, records
+from . import csvchunks, mappings, readings, records, rowkeys
 from .kinds import spec_for
 from .models import IngestBatch, Kind, RejectedRow, Source, Status
+from .models import Mapping as StoredMapping
 from .selectors import stalled_batches
 from .signals import batch_loaded
 
@@ -55,27 +57,20 @@ def batch_create(
 
     ``user`` None is the operator at the command line, who may load everything.
     """
-    if kind not in Kind.values:
-        raise BatchRefused({"kind": f"Unknown kind {kind!r}; one of: {', '.join(Kind.values)}"})
-    try:
-        mappings.get(mapping, kind)  # refuses an unknown mapping or one for another kind
-    except mappings.MappingError as exc:
-        raise BatchRefused({"mapping": str(exc)}) from exc
-    _check_columns_option(columns, kind)
-    spec = spec_for(kind)
-    writable = writable_site_ids(user, Action.INGEST) if user is not None else None
-    if spec.operator_only and writable is not None:
-        raise PermissionDenied(f"Only the operator may load {Kind(kind).label.lower()}.")
-    if writable is not None and not writable:
-        raise PermissionDenied("You may not load data into any site.")
-    if site is not None and writable is not None and site.pk not in writable:
-        raise PermissionDenied(f"You may not load data into site {site.code}.")
-    if create_missing_assets and site is None:
-        raise BatchRefused({"site": "Creating missing assets needs the site to create them at."})
+    resolved = batch_check_options(
+        kind=kind,
+        user=user,
+        mapping=mapping,
+        site=site,
+        create_missing_assets=create_missing_assets,
+        columns=columns,
+        allow_path=source == Source.CLI,
+    )
     batch = IngestBatch(
         kind=kind,
         source=source,
-        mapping=mapping,
+        mapping=resolved.mapping.name[:60],
+        mapping_definition=resolved.definition,
         column_overrides=columns or {},
         site=site,
         create_missing_assets=create_missing_assets,
@@ -89,6 +84,40 @@ def batch_create(
         if enqueue:
             transaction.on_commit(lambda: _enqueue(batch.pk))
     return batch
+
+
+def batch_check_options(
+    *,
+    kind: str,
+    user,
+    mapping: str,
+    site: Site | None,
+    create_missing_assets: bool,
+    columns: dict[str, str] | None,
+    allow_path: bool = False,
+) -> mappings.Resolved:
+    """Refuse a batch (or its preview) that may not be made as asked; else its mapping.
+
+    A stored or file mapping comes back with its JSON, which the batch freezes.
+    """
+    if kind not in Kind.values:
+        raise BatchRefused({"kind": f"Unknown kind {kind!r}; one of: {', '.join(Kind.values)}"})
+    try:  # refuses an unknown mapping, one for another kind, a stored one not yours
+        resolved = mappings.resolve(mapping, kind, user=user, allow_path=allow_path)
+    except mappings.MappingError as exc:
+        raise BatchRefused({"mapping": str(exc)}) from exc
+    _check_columns_option(columns, kind)
+    spec = spec_for(kind)
+    writable = writable_site_ids(user, Action.INGEST) if user is not None else None
+    if spec.operator_only and writable is not None:
+        raise PermissionDenied(f"Only the operator may load {Kind(kind).label.lower()}.")
+    if writable is not None and not writable:
+        raise PermissionDenied("You may not load data into any site.")
+    if site is not None and writable is not None and site.pk not in writable:
+        raise PermissionDenied(f"You may not load data into site {site.code}.")
+    if create_missing_assets and site is None:
+        raise BatchRefused({"site": "Creating missing assets needs the site to create them at."})
+    return resolved
 
 
 def _check_columns_option(columns, kind) -> None:
@@ -194,7 +223,7 @@ def batches_resume_stalled() -> list[int]:
 
 def _run(batch: IngestBatch) -> None:
     spec = spec_for(batch.kind)
-    mapping = mappings.get(batch.mapping, batch.kind).with_columns(batch.column_overrides)
+    mapping = mappings.for_batch(batch).with_columns(batch.column_overrides)
     ctx = _context(batch, mapping)
     block = (
         settings.INGEST_CHUNK_BYTES
@@ -202,17 +231,20 @@ def _run(batch: IngestBatch) -> None:
         else (settings.INGEST_RECORD_CHUNK_BYTES)
     )
     with batch.file.open("rb") as handle:
-        header = csvchunks.read_header(handle)
+        dialect = mapping.dialect
+        header = csvchunks.read_header(handle, dialect)
         _check_header(batch, mapping, header.columns)
         if batch.rows_total is None:
             total = max(0, csvchunks.count_lines(handle) - header.lines)
-            IngestBatch.objects.filter(pk=batch.pk).update(rows_total=total)
-            batch.rows_total = total
+            IngestBatch.objects.filter(pk=batch.pk).update(
+                rows_total=total, header_lines=header.lines
+            )
+            batch.rows_total, batch.header_lines = total, header.lines
         offset = batch.resume_offset or header.end_offset
         line = (batch.resume_line or header.lines) + 1
         sensors = readings.SensorIndex.load(ctx) if batch.kind == Kind.READINGS else None
         while True:
-            chunk = csvchunks.read_chunk(handle, offset, line, header.columns, block)
+            chunk = csvchunks.read_chunk(handle, offset, line, header.columns, block, dialect)
             if chunk.end_offset == offset:
                 break
             _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header.columns, offset)
@@ -253,7 +285,10 @@ def _check_header(batch, mapping, columns) -> None:
             required += ["asset", "metric"]
             if batch.site is None and "site" not in mapping.constants:
                 required.append("site")
+    if mapping.key is not None and spec.built_key in required:
+        required.remove(spec.built_key)  # the mapping's key builds it
     mappings.check_header(mapping, columns, required)
+    rowkeys.check_key(mapping, spec, mapping.fields_in(columns))
 
 
 def _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header_columns, offset) -> None:
@@ -263,12 +298,17 @@ def _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header_columns, off
         locked = IngestBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.resume_offset not in (0, offset) or locked.status != Status.RUNNING:
             raise RuntimeError(f"batch {batch.pk} moved on under this worker")
-        rejected = [(line, "", reason, raw) for line, reason, raw in chunk.malformed]
+        rejected = [(line, "", reason, raw, "") for line, reason, raw in chunk.malformed]
         inserted = updated = duplicate = 0
+        if mapping.key == mappings.ROW_KEY:
+            if ctx.row_counts is None:  # a resumed batch counts the lines already loaded
+                fresh = locked.resume_offset == 0
+                ctx.row_counts = Counter() if fresh else _lines_before(batch, mapping, offset)
+            frame = rowkeys.with_row_keys(frame, chunk, ctx.row_counts, spec)
         if batch.kind == Kind.READINGS:
             outcome = readings.process(frame, ctx, sensors)
             inserted, duplicate = outcome.inserted, outcome.duplicate
-            rejected += [(line, name, reason, None) for line, name, reason in outcome.rejected]
+            rejected += [(line, name, reason, None, "") for line, name, reason in outcome.rejected]
             refused = outcome.refused
             ctx.touched_sites |= outcome.accepted_sites
         else:
@@ -284,8 +324,9 @@ def _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header_columns, off
                     field=name[:60],
                     reason=reason[:300],
                     raw=(raw if raw is not None else chunk.raw(line))[:2000],
+                    key=key,
                 )
-                for line, name, reason, raw in rejected
+                for line, name, reason, raw, key in rejected
             ],
             batch_size=2000,
         )
@@ -307,18 +348,41 @@ def _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header_columns, off
             )
 
 
+def _lines_before(batch, mapping, offset) -> Counter:
+    """The lines a resumed batch already loaded, counted by fingerprint for "row" keys:
+    the committed prefix read once more, chunk by chunk, exactly as _run read it."""
+    dialect = mapping.dialect
+    texts = []
+    # A handle of its own: batch.file's is _run's, and closing it would end the run.
+    with batch.file.storage.open(batch.file.name, "rb") as handle:
+        header = csvchunks.read_header(handle, dialect)
+        at, line = header.end_offset, header.lines + 1
+        while at < offset:
+            # Never past ``offset``: it ends a record, so the last read ends exactly there.
+            block = min(settings.INGEST_RECORD_CHUNK_BYTES, offset - at)
+            chunk = csvchunks.read_chunk(handle, at, line, header.columns, block, dialect)
+            if chunk.end_offset == at:
+                break
+            texts += [chunk.raw(int(first)) for first in chunk.frame["__line__"]]
+            at, line = chunk.end_offset, chunk.last_line + 1
+    return rowkeys.count_lines(texts)
+
+
 def _store_records(spec, frame, ctx):
     prepared = records.prepare(frame, spec, ctx)
     bad = prepared.errors.rows()
     rejected = [
-        (int(prepared.lines[row]), name, reason, None)
+        (int(prepared.lines[row]), name, reason, None, records.row_key(spec, prepared, row))
         for row, reasons in prepared.errors.by_row.items()
         for name, reason in reasons
     ]
     good, repeats = _first_of_each_key(spec, prepared, bad, rejected)
     stored = records.upsert(spec, prepared, good)
+    if spec.kind in records.AFTER_STORE:
+        records.AFTER_STORE[spec.kind](prepared, good)
     for row, reason in stored.refused:
-        rejected.append((int(prepared.lines[row]), "", reason, None))
+        key = records.row_key(spec, prepared, row)
+        rejected.append((int(prepared.lines[row]), "", reason, None, key))
     if "site_id" in prepared.values and len(good):
         refused_rows = {row for row, _ in stored.refused}
         ctx.touched_sites |= {
@@ -345,6 +409,7 @@ def _first_of_each_key(spec, prepared, bad, rejected):
                     "",
                     f"repeats the {'/'.join(spec.key)} of line {prepared.lines[seen[key]]}",
                     None,
+                    records.row_key(spec, prepared, row),
                 )
             )
             continue
@@ -367,3 +432,41 @@ def _finish(batch: IngestBatch, status: str, error: str, ctx=None) -> None:
             transaction.on_commit(
                 lambda: batch_loaded.send(sender=IngestBatch, batch_id=batch.pk, site_ids=sites)
             )
+
+
+# --- Stored mappings --------------------------------------------------------------------
+
+
+def mapping_may_keep(user, portfolio_id: int | None) -> bool:
+    """Site managers and integrators keep the mappings of a portfolio where they may load
+    data; only the operator keeps shared ones (no portfolio)."""
+    writable = writable_site_ids(user, Action.INGEST)
+    if writable is None:
+        return True
+    if portfolio_id is None or not writable:
+        return False
+    return Site.objects.filter(pk__in=writable, portfolio_id=portfolio_id).exists()
+
+
+def mapping_save(*, mapping: StoredMapping, user, previous_portfolio_id=None) -> StoredMapping:
+    """Store a new or edited mapping, checked; batches made with it keep their own copy."""
+    scopes = {mapping.portfolio_id}
+    if mapping.pk is not None:
+        scopes.add(previous_portfolio_id)  # moving one out of a portfolio is writing there
+    if not all(mapping_may_keep(user, portfolio_id) for portfolio_id in scopes):
+        raise PermissionDenied("You may not keep mappings for this portfolio.")
+    try:
+        mappings.check_stored(name=mapping.name, kind=mapping.kind, definition=mapping.definition)
+    except mappings.MappingError as exc:
+        key = str(exc).partition(":")[0]
+        raise ValidationError({key if key in ("name", "kind") else "definition": str(exc)}) from exc
+    if mapping.pk is None and mapping.owner_id is None:
+        mapping.owner = user
+    mapping.save()
+    return mapping
+
+
+def mapping_delete(*, mapping: StoredMapping, user) -> None:
+    if not mapping_may_keep(user, mapping.portfolio_id):
+        raise PermissionDenied("You may not delete mappings of this portfolio.")
+    mapping.delete()

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
+from . import csvchunks, mappings
+
 ALLOWED_EXTENSIONS = {".csv", ".txt"}
 # What browsers and HTTP clients send for a CSV file (Windows says vnd.ms-excel).
 ALLOWED_CONTENT_TYPES = {
@@ -58,8 +60,24 @@ class SizeLimitHandler(FileUploadHandler):
         return None
 
 
-def check_upload(upload) -> None:
-    """Refuse what is not a CSV text file: by name, declared type and the first bytes."""
+def dialect_of(mapping: str | None, kind: str, user=None) -> csvchunks.Dialect:
+    """How the named mapping says its files are written (the default for an unknown one:
+    the batch then refuses the mapping itself, with its own message)."""
+    try:
+        return mappings.resolve(mapping or mappings.CANONICAL, kind, user=user).mapping.dialect
+    except mappings.MappingError:
+        return csvchunks.DEFAULT
+
+
+def encoding_of(mapping: str | None, kind: str, user=None) -> str:
+    return dialect_of(mapping, kind, user).encoding
+
+
+def check_upload(upload, *, encoding: str = "utf-8") -> None:
+    """Refuse what is not a CSV text file: by name, declared type and the first bytes.
+
+    Only a file read as UTF-8 must decode as UTF-8: in cp1252 or Latin-1 every byte is
+    text (cp1252's five undefined bytes are refused line by line when the batch runs)."""
     if upload is None:
         raise ValidationError({"file": "Choose a CSV file to upload."})
     if upload.size > settings.INGEST_MAX_UPLOAD_BYTES:
@@ -79,10 +97,15 @@ def check_upload(upload) -> None:
     upload.seek(0)
     if b"\x00" in head:
         raise ValidationError({"file": "The file is not text (it holds NUL bytes)."})
+    if encoding != "utf-8":
+        return
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the sniff boundary
             raise ValidationError(
-                {"file": "The file is not UTF-8 text; export it as UTF-8 CSV."}
+                {
+                    "file": "The file is not UTF-8 text; export it as UTF-8 CSV, or choose "
+                    "a mapping that names its encoding (cp1252, latin-1)."
+                }
             ) from exc

@@ -12,12 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ingest import services, uploads
+from ingest import preview, services, uploads
 from ingest.api.views import rejected_rows_response
-from ingest.forms import UploadForm
+from ingest.forms import MAPPING_EXAMPLE, MappingForm, UploadForm
 from ingest.models import IngestBatch, Source
+from ingest.models import Mapping as StoredMapping
 from portfolio.access import Action, writable_site_ids
-from portfolio.models import Site
+from portfolio.models import Portfolio, Site
 
 PAGE_SIZE = 25
 
@@ -44,15 +45,41 @@ def batches(request):
 def _batches(request):
     sites = _writable_sites(request.user)
     may_upload = sites.exists()
-    form = UploadForm(sites=sites)
-    status = 200
+    stored = StoredMapping.objects.visible_to(request.user)
+    form = UploadForm(sites=sites, stored=stored)
+    status, shown = 200, None
     if request.method == "POST":
         if not may_upload:
             raise PermissionDenied("You may not load data into any site.")
-        form = UploadForm(request.POST, request.FILES, sites=sites)
-        if form.is_valid():
+        form = UploadForm(request.POST, request.FILES, sites=sites, stored=stored)
+        if form.is_valid() and "preview" in request.POST:
             try:
-                uploads.check_upload(form.cleaned_data["file"])
+                uploads.check_upload(
+                    form.cleaned_data["file"],
+                    encoding=uploads.encoding_of(
+                        form.cleaned_data["mapping"], form.cleaned_data["kind"], request.user
+                    ),
+                )
+                shown = preview.batch_preview(
+                    kind=form.cleaned_data["kind"],
+                    upload=form.cleaned_data["file"],
+                    user=request.user,
+                    mapping=form.cleaned_data["mapping"],
+                    site=form.cleaned_data["site"],
+                    create_missing_assets=form.cleaned_data["create_missing_assets"],
+                    columns=form.cleaned_data["columns"],
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages)
+        elif form.is_valid():
+            try:
+                uploads.check_upload(
+                    form.cleaned_data["file"],
+                    encoding=uploads.encoding_of(
+                        form.cleaned_data["mapping"], form.cleaned_data["kind"], request.user
+                    ),
+                )
                 batch = services.batch_create(
                     kind=form.cleaned_data["kind"],
                     upload=form.cleaned_data["file"],
@@ -69,16 +96,31 @@ def _batches(request):
                     form.add_error(field if field in form.fields else None, messages)
             else:
                 return redirect("ingest:batch", pk=batch.pk)
-        status = 400
+        if shown is None:
+            status = 400
     page = Paginator(
         IngestBatch.objects.visible_to(request.user).select_related("site"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     return render(
         request,
         "ingest/batches.html",
-        {"form": form, "page": page, "may_upload": may_upload},
+        {
+            "form": form,
+            "page": page,
+            "may_upload": may_upload,
+            "preview": shown,
+            "preview_table": _preview_table(shown),
+            "preview_lines": preview.LINES,
+        },
         status=status,
     )
+
+
+def _preview_table(shown) -> list[list]:
+    """The preview's rows as table cells: the line, then each column in order."""
+    if shown is None:
+        return []
+    return [[row["line"], *(row.get(c) for c in shown.columns)] for row in shown.rows]
 
 
 @require_safe
@@ -95,3 +137,65 @@ def batch(request, pk):
 def rejected_csv(request, pk):
     found = get_object_or_404(IngestBatch.objects.visible_to(request.user), pk=pk)
     return rejected_rows_response(found)
+
+
+# --- Stored mappings ---------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def mappings_list(request):
+    """The stored mappings you may use; site managers, integrators and the operator keep them."""
+    found = StoredMapping.objects.visible_to(request.user).select_related("portfolio", "owner")
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    may_keep = writable_site_ids(request.user, Action.INGEST) != set()
+    return render(request, "ingest/mappings.html", {"page": page, "may_keep": may_keep})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def mapping_new(request):
+    return _mapping_form(request, StoredMapping())
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def mapping_edit(request, pk):
+    found = get_object_or_404(StoredMapping.objects.visible_to(request.user), pk=pk)
+    if not services.mapping_may_keep(request.user, found.portfolio_id):
+        raise PermissionDenied("You may not edit this mapping.")
+    return _mapping_form(request, found)
+
+
+def _mapping_form(request, mapping):
+    writable = writable_site_ids(request.user, Action.INGEST)
+    if writable is not None and not writable:
+        raise PermissionDenied("Site managers and integrators keep mappings.")
+    portfolios = (
+        Portfolio.objects.all()
+        if writable is None
+        else Portfolio.objects.filter(sites__pk__in=writable).distinct()
+    )
+    options = {"portfolios": portfolios, "shared_allowed": writable is None}
+    form = MappingForm(instance=mapping, **options)
+    status = 200
+    if request.method == "POST":
+        previous = mapping.portfolio_id
+        form = MappingForm(request.POST, instance=mapping, **options)
+        if form.is_valid():
+            try:
+                services.mapping_save(
+                    mapping=form.instance, user=request.user, previous_portfolio_id=previous
+                )
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages)
+            else:
+                return redirect("ingest:mappings")
+        status = 400
+    return render(
+        request,
+        "ingest/mapping_form.html",
+        {"form": form, "mapping": mapping, "example": MAPPING_EXAMPLE},
+        status=status,
+    )

@@ -154,3 +154,15 @@ def check_site_write(user, *, action: Action, site_id: int | None, previous_site
 def check_portfolio_write(user, *, action: Action, portfolio_id: int | None) -> None:
     if not can_write_portfolio(user, portfolio_id, action):
         raise PermissionDenied(f"You may not {action} of this portfolio.")
+
+
+def can_create_portfolio(user) -> bool:
+    """Executives and the operator create portfolios; directors run the ones they have."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or any(m.role == Role.EXECUTIVE for m in memberships(user))
+
+
+def check_portfolio_create(user) -> None:
+    if not can_create_portfolio(user):
+        raise PermissionDenied("Only executives and the operator may create portfolios.")

@@ -184,11 +184,13 @@ class FailureEventAdmin(ScopedAdmin):
         "asset",
         "started_at",
         "ended_at",
+        "is_open",
         "failure_mode",
         "production_lost_units",
         "work_order",
     )
     list_filter = (
+        "is_open",  # still down now; an empty end without it is an unknown duration
         "failure_mode__detectable_by_condition_monitoring",
         "asset__site__portfolio",
         "asset__site",

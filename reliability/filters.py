@@ -6,7 +6,7 @@ choices, so no filter lists or reveals a foreign row.
 
 import django_filters
 
-from reliability.models import Alert, AlertStatus, Asset
+from reliability.models import Alert, AlertStatus, Asset, WorkOrder
 
 
 class AssetFilter(django_filters.FilterSet):
@@ -35,3 +35,17 @@ class AlertFilter(django_filters.FilterSet):
     def filter_open(self, queryset, name, value):
         closed = queryset.filter(status=AlertStatus.CLOSED)
         return queryset.exclude(pk__in=closed.values("pk")) if value else closed
+
+
+class WorkOrderFilter(django_filters.FilterSet):
+    """The period (``from``/``to``) is not a filter here: reliability.periods reads it, so
+    the pages and the API share its default and its errors."""
+
+    site = django_filters.CharFilter(field_name="site__code", label="Site code")
+    asset = django_filters.CharFilter(
+        field_name="asset__code", label="Asset code (unique within a site; combine with site)"
+    )
+
+    class Meta:
+        model = WorkOrder
+        fields = ["site", "asset", "kind"]

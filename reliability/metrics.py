@@ -19,6 +19,10 @@ Conventions shared by every function:
   In returned DataFrames such columns are ``object`` dtype holding ``float`` or ``None``,
   so they serialise to JSON ``null`` and render as blank; use ``pd.to_numeric`` for maths.
 * Money and minutes arrive as Decimal or int and are computed as ``float``.
+* Failures: a failure with no ``ended_at`` has an UNKNOWN duration (one failure event, no
+  downtime, no repair time); only a failure flagged open (optional ``is_open`` column, the
+  asset is down now) is down until the window end. ``ended_at == started_at`` is a valid
+  failure of 0 h. Operating time starts at installation when the caller gives it.
 """
 
 from __future__ import annotations
@@ -93,10 +97,26 @@ def _merge(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     return frame.groupby(block, sort=True).agg(**aggregations).reset_index(drop=True)
 
 
-def _clipped_downtime(failures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp):
+def open_flags(failures: pd.DataFrame) -> pd.Series:
+    """The optional ``is_open`` column as booleans (missing column or value = not open).
+
+    Open means the asset is still down now (an explicit fact, never inferred from a missing
+    end); only an open failure runs to the window end.
+    """
+    if "is_open" not in failures.columns:
+        return pd.Series(False, index=failures.index, dtype=bool)
+    flags = failures["is_open"].astype(object)
+    return flags.where(flags.notna(), False).astype(bool)
+
+
+def _clipped_downtime(
+    failures: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, starts=None
+) -> pd.DataFrame:
     """Failure intervals (asset_id, start, end) clipped to ``[start, end)``.
 
-    A failure still open (``ended_at`` NaT) is down until ``end``.
+    An open failure is down until ``end``; a failure with no end that is not open has an
+    unknown duration and adds no downtime. ``starts`` (asset_id → UTC Timestamp, optional)
+    moves an asset's lower bound later (its installation).
     """
     frame = pd.DataFrame(
         {
@@ -105,9 +125,12 @@ def _clipped_downtime(failures: pd.DataFrame, start: pd.Timestamp, end: pd.Times
             "end": utc_column(failures["ended_at"], "failures.ended_at"),
         }
     )
-    frame = frame.loc[frame["asset_id"].notna() & frame["start"].notna()]
-    frame["end"] = frame["end"].fillna(end)
-    frame["start"] = frame["start"].clip(lower=start)
+    frame.loc[open_flags(failures), "end"] = end
+    frame = frame.loc[frame["asset_id"].notna() & frame["start"].notna() & frame["end"].notna()]
+    floor = pd.Series(start, index=frame.index)
+    if starts is not None and len(frame) and len(starts):
+        floor = _lookup(starts, frame["asset_id"]).fillna(start)
+    frame["start"] = frame["start"].where(frame["start"] >= floor, floor)
     frame["end"] = frame["end"].clip(upper=end)
     return frame.loc[frame["end"] > frame["start"]]
 
@@ -116,9 +139,10 @@ def merged_downtime(failures: pd.DataFrame, window_start, window_end) -> pd.Data
     """Merged downtime intervals per asset inside ``[window_start, window_end)``.
 
     Columns asset_id, start, end (UTC), sorted by asset_id then start. Each failure row is
-    the interval [started_at, ended_at); ``ended_at`` NaT means still down and is clipped at
-    ``window_end``; intervals crossing a window edge are clipped to it; overlapping or
-    touching intervals of one asset are merged (several rows of one event are one interval).
+    the interval [started_at, ended_at); an open failure (``is_open``) is down until
+    ``window_end``; a failure with no end that is not open (unknown duration) adds nothing;
+    intervals crossing a window edge are clipped to it; overlapping or touching intervals
+    of one asset are merged (several rows of one event are one interval).
     """
     start, end = utc_window(window_start, window_end)
     frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
@@ -129,7 +153,8 @@ def failure_events(failures: pd.DataFrame, window_start, window_end) -> pd.DataF
     """Distinct failure events starting in ``[window_start, window_end)``.
 
     One row per distinct (asset_id, started_at): several rows of one asset with the same
-    start are one event. Columns asset_id, started_at (UTC), sorted by asset then time.
+    start are one event, whatever their end (known, unknown, open or zero). Columns
+    asset_id, started_at (UTC), sorted by asset then time.
     """
     start, end = utc_window(window_start, window_end)
     failures = require_columns(failures, ("asset_id", "started_at"), "failures")
@@ -139,6 +164,32 @@ def failure_events(failures: pd.DataFrame, window_start, window_end) -> pd.DataF
         frame["asset_id"].notna() & (frame["started_at"] >= start) & (frame["started_at"] < end)
     ]
     return frame.drop_duplicates().sort_values(["asset_id", "started_at"]).reset_index(drop=True)
+
+
+def installation_starts(installed, assets: pd.Index, window_start, window_end) -> pd.Series:
+    """When each asset's operating time starts inside the window: the later of
+    ``window_start`` and the start (00:00 UTC) of its installation day, never after
+    ``window_end``.
+
+    ``installed``: a mapping or Series asset_id → date (or datetime, or None = installed
+    before the window); None for no installation dates at all. Returns a Series of UTC
+    Timestamps indexed like ``assets``.
+    """
+    start, end = utc_window(window_start, window_end)
+    lookup = {} if installed is None else dict(installed.items())
+    firsts = []
+    for asset in assets:
+        day = lookup.get(asset)
+        when = start if day is None or pd.isna(day) else utc_instant(day, "installed")
+        firsts.append(min(max(when, start), end))
+    return pd.Series(firsts, index=assets, dtype="datetime64[ns, UTC]")
+
+
+def _lookup(per_asset: pd.Series, asset_ids: pd.Series) -> pd.Series:
+    """``per_asset`` (indexed by asset_id) read for each of ``asset_ids``, on its index;
+    NaT for an asset it does not hold."""
+    values = per_asset.reindex(asset_ids.to_numpy()).array
+    return pd.Series(values, index=asset_ids.index)
 
 
 def _asset_index(asset_ids) -> pd.Index:
@@ -152,12 +203,13 @@ def _asset_index(asset_ids) -> pd.Index:
 
 
 def downtime_hours(failures: pd.DataFrame, window_start, window_end) -> pd.Series:
-    """Hours of merged downtime per asset inside the window.
+    """Hours of merged, KNOWN downtime per asset inside the window.
 
-    ``failures`` columns asset_id, started_at, ended_at (UTC). Formula, per asset:
-    Σ over merged intervals of (min(end, window_end) − max(start, window_start)) in hours,
-    where an open failure (ended_at NaT) is down until window_end and overlapping or
-    touching failures (including several rows of one event) count once.
+    ``failures`` columns asset_id, started_at, ended_at (UTC), optional is_open. Formula,
+    per asset: Σ over merged intervals of (min(end, window_end) − max(start, window_start))
+    in hours, where an open failure (is_open) is down until window_end, a failure with no
+    end that is not open (unknown duration) adds nothing, and overlapping or touching
+    failures (including several rows of one event) count once.
 
     Returns a float Series named ``downtime_hours``, index ``asset_id``, holding every asset
     that appears in ``failures`` (0.0 when none of its downtime falls inside the window).
@@ -165,29 +217,40 @@ def downtime_hours(failures: pd.DataFrame, window_start, window_end) -> pd.Serie
     """
     start, end = utc_window(window_start, window_end)
     frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
-    assets = _asset_index(frame["asset_id"].dropna())
-    merged = _merge(_clipped_downtime(frame, start, end), by="asset_id")
+    return _downtime(frame, _asset_index(frame["asset_id"].dropna()), start, end, None)
+
+
+def _downtime(frame, assets: pd.Index, start, end, starts) -> pd.Series:
+    merged = _merge(_clipped_downtime(frame, start, end, starts), by="asset_id")
     hours = ((merged["end"] - merged["start"]) / _HOUR).groupby(merged["asset_id"]).sum()
     hours = hours.reindex(assets, fill_value=0.0).astype(float)
     hours.index.name = "asset_id"
     return hours.rename("downtime_hours")
 
 
-def mtbf(failures: pd.DataFrame, asset_ids, window_start, window_end) -> pd.DataFrame:
+def mtbf(
+    failures: pd.DataFrame, asset_ids, window_start, window_end, installed=None
+) -> pd.DataFrame:
     """Mean time between failures per asset over ``[window_start, window_end)`` (SMRP 3.5.1).
 
     Failure events are unplanned stops only (the caller passes FailureEvent rows; proactive
-    repairs are never failure events). Per asset:
+    repairs are never failure events). ``installed`` (optional mapping or Series asset_id →
+    installation date; missing = installed before the window) starts an asset's own window
+    at 00:00 UTC of that day (``installation_starts``). Per asset, over its own window:
 
-    * operating_hours = window hours − downtime_hours (merged, clipped to the window; an
-      open failure is down until window_end);
-    * failures = number of DISTINCT events (distinct started_at) starting in the window:
-      several rows of one asset with the same started_at are one event; an event that
-      started before window_start adds downtime but is not counted;
+    * operating_hours = its window hours − known downtime_hours (merged, clipped to its
+      window; an open failure is down until window_end; a failure with no end that is not
+      open has an unknown duration and takes no operating time off);
+    * failures = number of DISTINCT events (distinct started_at) starting in its window,
+      whatever their end: several rows of one asset with the same started_at are one
+      event; an event that started before the window adds downtime but is not counted;
     * mtbf_hours = operating_hours ÷ failures, in hours;
     * with 0 failures the MTBF is right-censored: ``censored`` is True and mtbf_hours holds
-      operating_hours as the lower bound (report "> mtbf_hours h"; never infinite). Exclude
-      censored rows from averages (``mean_mtbf`` does).
+      operating_hours as the lower bound (report "> mtbf_hours h"; never infinite). An
+      asset installed after window_end has 0 operating hours and is censored at 0 h.
+      Exclude censored rows from averages (``mean_mtbf`` does).
+
+    Example: 7 failures without end in a 365-day window → 0 h down, MTBF 8,760 ÷ 7 h.
 
     Returns one row per id in ``asset_ids`` (order kept, duplicates dropped; ids without
     failures included, failures of other assets ignored), index ``asset_id``, columns
@@ -197,14 +260,16 @@ def mtbf(failures: pd.DataFrame, asset_ids, window_start, window_end) -> pd.Data
     start, end = utc_window(window_start, window_end)
     frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
     assets = _asset_index(asset_ids)
-    window_hours = (end - start) / _HOUR
-    down = downtime_hours(frame, start, end).reindex(assets, fill_value=0.0).astype(float)
+    starts = installation_starts(installed, assets, start, end)
+    down = _downtime(frame, assets, start, end, starts)
     events = failure_events(frame, start, end)
+    if len(events) and len(starts):  # a failure before installation is not in its window
+        events = events.loc[events["started_at"] >= _lookup(starts, events["asset_id"])]
     counts = events.groupby("asset_id").size().reindex(assets, fill_value=0).astype(int)
-    operating = (window_hours - down).clip(lower=0.0)
+    operating = ((end - starts) / _HOUR - down).clip(lower=0.0)
     censored = counts == 0
     per_failure = operating / counts.where(~censored, 1)
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "operating_hours": operating.to_numpy(dtype=float),
             "failures": counts.to_numpy(dtype=int),
@@ -214,7 +279,6 @@ def mtbf(failures: pd.DataFrame, asset_ids, window_start, window_end) -> pd.Data
         },
         index=assets,
     )
-    return table
 
 
 def mean_mtbf(table: pd.DataFrame) -> float | None:
@@ -229,53 +293,167 @@ def mean_mtbf(table: pd.DataFrame) -> float | None:
     return float(values.mean()) if len(values) else None
 
 
-def mttr(work_orders: pd.DataFrame, window_start, window_end) -> dict:
-    """Mean time to repair (SMRP 3.5.2), hours.
+def fleet_mtbf(table: pd.DataFrame) -> dict:
+    """Pooled MTBF of a fleet from an ``mtbf`` table (SMRP 3.5.1 over all the assets).
 
-    ``work_orders`` columns kind, started_at, completed_at. Counted: orders of kind
-    corrective or emergency (case-insensitive), COMPLETED in ``[window_start, window_end)``,
-    with both started_at and completed_at present; an order whose completion precedes its
-    start (invalid data, refused by the database) is ignored. Formula:
-    hours = mean(completed_at − started_at) in hours.
+    Formula: hours = Σ operating_hours ÷ Σ failures, in hours: the figure a reliability
+    engineer gets in a spreadsheet (total running time over total failures), unlike
+    ``mean_mtbf`` which averages per-asset MTBFs. With no failure at all it is censored:
+    hours = Σ operating_hours as the lower bound ("> hours h"), never infinite or zero.
+    Example: 100 assets × 8,760 h and 73 failure events → 876,000 ÷ 73 = 12,000 h.
 
-    Returns {"hours": float or None when no order counts, "count": int}.
+    Keys: hours (None for an empty table), censored (bool), operating_hours (float),
+    failures (int), assets (int).
     """
-    durations = _repair_hours(work_orders, window_start, window_end)
-    count = int(len(durations))
-    return {"hours": float(durations.mean()) if count else None, "count": count}
+    if table is None or table.empty:
+        return {
+            "hours": None,
+            "censored": False,
+            "operating_hours": 0.0,
+            "failures": 0,
+            "assets": 0,
+        }
+    operating = float(table["operating_hours"].astype(float).sum())
+    failures = int(table["failures"].sum())
+    return {
+        "hours": operating / failures if failures else operating,
+        "censored": failures == 0,
+        "operating_hours": operating,
+        "failures": failures,
+        "assets": int(len(table)),
+    }
 
 
-def mttr_by_asset(work_orders: pd.DataFrame, window_start, window_end) -> pd.DataFrame:
-    """:func:`mttr` per asset: the same orders counted, grouped by ``asset_id``.
+def mttr(work_orders: pd.DataFrame, window_start, window_end, failures=None) -> dict:
+    """Mean time to repair (SMRP 3.5.2), hours, over the repair events of the window.
 
-    Returns index ``asset_id``, columns hours (float) and count (int); assets with no
-    counted order have no row. Example: asset 1 repaired in 2 h and 4 h → hours 3.0,
-    count 2.
+    Repair events (``repair_events``): every distinct failure event that started in
+    ``[window_start, window_end)``, and every corrective or emergency work order completed
+    in the window that is not linked to one of those failures. A repair's time is known
+    when the failure has an end (zero allowed), else from its linked work order
+    (completed_at − started_at), and for a work order from its own times; an open failure
+    has no repair time yet. Formula: hours = mean of the known repair times.
+
+    Returns {"hours": float or None when no time is known, "count": repairs with a known
+    time, "events": all repair events, "without_time": events − count}. Example: 19
+    repairs, 12 with a time → "MTTR from 12 of 19 repairs; 7 have no repair time".
     """
-    frame = require_columns(work_orders, ("asset_id",), "work_orders")
-    durations = _repair_hours(frame, window_start, window_end)
-    grouped = durations.groupby(frame.loc[durations.index, "asset_id"])
-    return pd.DataFrame({"hours": grouped.mean(), "count": grouped.size().astype(int)}).rename_axis(
-        "asset_id"
-    )
+    events = repair_events(work_orders, window_start, window_end, failures)
+    known = events["hours"].dropna()
+    count, total = int(len(known)), int(len(events))
+    return {
+        "hours": float(known.mean()) if count else None,
+        "count": count,
+        "events": total,
+        "without_time": total - count,
+    }
 
 
-def _repair_hours(work_orders: pd.DataFrame, window_start, window_end) -> pd.Series:
-    """Repair durations (hours) of the orders :func:`mttr` counts, on the frame's index."""
+def mttr_by_asset(work_orders: pd.DataFrame, window_start, window_end, failures=None):
+    """:func:`mttr` per asset: the same repair events, grouped by ``asset_id``.
+
+    Returns index ``asset_id``, columns hours (float, NaN when none of its repairs has a
+    time), count (int, repairs with a time) and events (int); assets with no repair event
+    have no row. Example: asset 1 repaired in 2 h and 4 h → hours 3.0, count 2, events 2.
+    """
+    events = repair_events(work_orders, window_start, window_end, failures)
+    grouped = events.groupby("asset_id")["hours"]
+    return pd.DataFrame(
+        {
+            "hours": grouped.mean().astype(float),
+            "count": grouped.count().astype(int),
+            "events": grouped.size().astype(int),
+        }
+    ).rename_axis("asset_id")
+
+
+def repair_events(
+    work_orders: pd.DataFrame, window_start, window_end, failures=None
+) -> pd.DataFrame:
+    """The repair events :func:`mttr` averages: columns asset_id, source ("failure" or
+    "work order"), hours (float, NaN when the repair time is unknown).
+
+    ``failures`` (optional) columns asset_id, started_at, ended_at, optional is_open and
+    work_order_id; ``work_orders`` columns kind, started_at, completed_at, and
+    work_order_id (needed to follow links) and asset_id (needed per asset).
+
+    * a failure event = distinct (asset_id, started_at) started in the window; its hours:
+      open → unknown; else the latest known ended_at − started_at over its rows; else the
+      longest linked work order's completed_at − started_at; else unknown;
+    * a work order: kind corrective or emergency (case-insensitive), completed in the
+      window, not linked to one of those failure events; hours = completed_at − started_at,
+      unknown when started_at is missing or after completed_at.
+    """
     start, end = utc_window(window_start, window_end)
-    frame = require_columns(work_orders, ("kind", "started_at", "completed_at"), "work_orders")
-    began = utc_column(frame["started_at"], "work_orders.started_at")
-    completed = utc_column(frame["completed_at"], "work_orders.completed_at")
-    kind = frame["kind"].astype(object).where(frame["kind"].notna(), "").astype(str).str.lower()
-    mask = (
-        kind.isin(REPAIR_KINDS)
-        & began.notna()
-        & completed.notna()
-        & (completed >= start)
-        & (completed < end)
-        & (completed >= began)
+    orders = require_columns(work_orders, ("kind", "started_at", "completed_at"), "work_orders")
+    began = utc_column(orders["started_at"], "work_orders.started_at")
+    completed = utc_column(orders["completed_at"], "work_orders.completed_at")
+    order_hours = ((completed - began) / _HOUR).where(completed >= began)
+    ids = orders["work_order_id"] if "work_order_id" in orders.columns else None
+    repaired = _failure_repairs(failures, start, end, order_hours, ids)
+    kind = orders["kind"].astype(object).where(orders["kind"].notna(), "").astype(str).str.lower()
+    mask = kind.isin(REPAIR_KINDS) & completed.notna() & (completed >= start) & (completed < end)
+    if ids is not None and len(repaired):
+        mask &= ~ids.isin(repaired.attrs["work_order_ids"])
+    asset = orders["asset_id"] if "asset_id" in orders.columns else pd.Series(None, orders.index)
+    by_orders = pd.DataFrame(
+        {"asset_id": asset[mask], "source": "work order", "hours": order_hours[mask]}
     )
-    return ((completed[mask] - began[mask]) / _HOUR).astype(float)
+    parts = [part for part in (repaired, by_orders) if len(part)]
+    if not parts:
+        return pd.DataFrame(
+            {
+                "asset_id": pd.Series(dtype=object),
+                "source": pd.Series(dtype=object),
+                "hours": pd.Series(dtype=float),
+            }
+        )
+    table = pd.concat(parts, ignore_index=True)
+    table["hours"] = table["hours"].astype(float)
+    return table
+
+
+def _failure_repairs(failures, start, end, order_hours: pd.Series, order_ids) -> pd.DataFrame:
+    """One row per distinct failure event started in [start, end) with its repair hours;
+    ``attrs["work_order_ids"]`` holds the work orders linked to those events."""
+    if failures is None or not len(failures):
+        return pd.DataFrame()
+    frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
+    began = utc_column(frame["started_at"], "failures.started_at")
+    ended = utc_column(frame["ended_at"], "failures.ended_at")
+    keep = frame["asset_id"].notna() & (began >= start) & (began < end)
+    links = (
+        frame["work_order_id"]
+        if "work_order_id" in frame.columns
+        else pd.Series(np.nan, index=frame.index)
+    )
+    linked_hours = pd.Series(np.nan, index=frame.index)
+    if order_ids is not None:
+        by_id = pd.Series(order_hours.to_numpy(), index=order_ids.to_numpy())
+        by_id = by_id[~by_id.index.duplicated()]
+        linked_hours = links.map(by_id).astype(float)
+    rows = pd.DataFrame(
+        {
+            "asset_id": frame["asset_id"],
+            "started_at": began,
+            "open": open_flags(frame),
+            "own": ((ended - began) / _HOUR).where(ended >= began).astype(float),
+            "linked": linked_hours,
+        }
+    ).loc[keep]
+    events = rows.groupby(["asset_id", "started_at"], sort=True).agg(
+        open=("open", "any"), own=("own", "max"), linked=("linked", "max")
+    )
+    hours = events["own"].fillna(events["linked"]).where(~events["open"])
+    table = pd.DataFrame(
+        {
+            "asset_id": events.index.get_level_values("asset_id"),
+            "source": "failure",
+            "hours": hours.to_numpy(dtype=float),
+        }
+    )
+    table.attrs["work_order_ids"] = set(links[keep].dropna().tolist())
+    return table
 
 
 # --------------------------------------------------------------------------------------

@@ -289,7 +289,11 @@ class WorkOrder(models.Model):
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="work_orders")
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="work_orders")
-    external_id = models.CharField(max_length=60, help_text="The CMMS work-order number.")
+    external_id = models.CharField(
+        max_length=120,
+        help_text="The CMMS work-order number, or the key a mapping builds when the export "
+        "has none.",
+    )
     kind = models.CharField(max_length=12, choices=WorkOrderKind.choices)
     description = models.TextField(blank=True)
     opened_at = models.DateTimeField()
@@ -318,9 +322,9 @@ class WorkOrder(models.Model):
             models.UniqueConstraint(
                 fields=["site", "external_id"], name="workorder_unique_per_site"
             ),
+            # Money may be negative (credit notes, reversals); hours may not.
             models.CheckConstraint(
-                condition=Q(parts_cost__gte=0) & Q(labour_hours__gte=0) & Q(labour_cost__gte=0),
-                name="workorder_costs_non_negative",
+                condition=Q(labour_hours__gte=0), name="workorder_hours_non_negative"
             ),
             models.CheckConstraint(
                 condition=Q(started_at__isnull=True) | Q(started_at__gte=F("opened_at")),
@@ -351,7 +355,17 @@ class FailureEvent(models.Model):
 
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="failure_events")
     started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True, help_text="Empty while still down.")
+    ended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the asset ran again. Empty: the duration is unknown (or, if open, "
+        "still down).",
+    )
+    is_open = models.BooleanField(
+        default=False,
+        help_text="The asset is still down now. Only an open failure runs to the window's end; "
+        "a missing end alone means an unknown duration.",
+    )
     failure_mode = models.ForeignKey(
         FailureMode, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -370,8 +384,12 @@ class FailureEvent(models.Model):
                 fields=["asset", "started_at"], name="failure_unique_asset_start"
             ),
             models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
-                name="failure_end_after_start",
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="failure_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_open=False) | Q(ended_at__isnull=True),
+                name="failure_open_has_no_end",
             ),
         ]
 

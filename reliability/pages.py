@@ -10,9 +10,41 @@ from dataclasses import dataclass
 
 from reliability import charts, condition, selectors
 from reliability.models import AlertStatus, Metric
+from reliability.periods import Period
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 LATEST = 20
+
+
+@dataclass
+class WorkOrderPeriod:
+    """Work orders completed in a period, for a site or an asset
+    (templates/reliability/_work_orders.html): the API's totals for the same filters."""
+
+    period: Period
+    totals: dict  # selectors.work_order_totals
+    rows: list[dict]  # the newest LATEST, with net_cost
+    site_code: str
+    asset_code: str  # "" for a whole site
+    problems: list[str]  # a bad from/to, reported; the default period is shown
+
+
+def work_order_period(
+    *, site_code: str, period: Period, problems=(), site_id=None, asset_id=None, asset_code=""
+) -> WorkOrderPeriod:
+    """Count and net cost (credits netted) of the work orders of ``site_id`` or
+    ``asset_id`` completed in ``period``, and the latest of them."""
+    in_period = selectors.work_orders_completed_between(
+        selectors.work_orders_of(site_id=site_id, asset_id=asset_id), period.start, period.end
+    )
+    return WorkOrderPeriod(
+        period=period,
+        totals=selectors.work_order_totals(in_period),
+        rows=selectors.latest_work_orders(in_period, LATEST),
+        site_code=site_code,
+        asset_code=asset_code,
+        problems=list(problems),
+    )
 
 
 @dataclass
@@ -45,6 +77,7 @@ class AssetPage:
     failures: dict
     reliability: dict
     patterns: list[dict]
+    work_order_period: WorkOrderPeriod
 
 
 def asset_page(
@@ -56,6 +89,8 @@ def asset_page(
     end_day: dt.date,
     figures_day: dt.date,
     problems: list[str],
+    period: Period,
+    period_problems: list[str] = (),
 ) -> AssetPage:
     """The page of ``asset`` (one ``user`` may see): readings over the ``days`` UTC days
     ending with ``end_day``, and reliability figures as of ``figures_day``."""
@@ -80,8 +115,15 @@ def asset_page(
         alerts=selectors.asset_alerts(asset.pk, LATEST),
         work_orders=selectors.asset_work_orders(asset.pk, LATEST),
         failures=selectors.asset_failures(asset.pk, LATEST),
-        reliability=selectors.asset_reliability_figures(asset.pk, figures_day),
+        reliability=selectors.asset_reliability_figures(asset.pk, figures_day, asset),
         patterns=selectors.asset_recurring_failure_recommendations(user, asset.pk),
+        work_order_period=work_order_period(
+            site_code=asset.site.code,
+            asset_id=asset.pk,
+            asset_code=asset.code,
+            period=period,
+            problems=period_problems,
+        ),
     )
 
 

@@ -2,10 +2,21 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Subquery, Window
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
 
 from core.dates import MTBF_TREND_QUARTERS, SCORING_HISTORY_DAYS, TRAILING_YEAR_DAYS, day_end
 from reliability import condition, metrics, statistics
@@ -257,14 +268,16 @@ def asset_work_orders(asset_id: int, limit: int = 20) -> dict:
 
 def asset_failures(asset_id: int, limit: int = 20) -> dict:
     """The asset's latest ``limit`` failure events, newest first, with ``duration``
-    (ended − started, None while still down), the failure mode's name and the work order's
-    number, and how many it has. ``duration_hours`` is the duration in hours."""
+    (ended − started; None while open, or when the end was never recorded), ``is_open``,
+    the failure mode's name and the work order's number, and how many it has.
+    ``duration_hours`` is the duration in hours."""
     found = _latest(
         FailureEvent.objects.filter(asset_id=asset_id).order_by("-started_at", "-pk"),
         limit,
         "id",
         "started_at",
         "ended_at",
+        "is_open",
         "production_lost_units",
         "work_order_id",
         mode=F("failure_mode__name"),
@@ -285,23 +298,42 @@ class AssetReliabilityInputs:
     window_end: pd.Timestamp  # the end of as_of (UTC): every window ends here
     failures: pd.DataFrame
     work_orders: pd.DataFrame
+    installed: dict  # asset_id → start of its installation day (UTC), when known
 
 
-def asset_reliability_inputs(asset_id: int, as_of: dt.date) -> AssetReliabilityInputs:
+def asset_reliability_inputs(
+    asset_id: int, as_of: dt.date, asset: Asset | None = None
+) -> AssetReliabilityInputs:
     """The failures and work orders of one asset read as the site recompute reads its site's
     (``scores.selectors.site_scoring_inputs``: same columns, same history, ends after
     ``as_of`` not yet known), so ``metrics.mtbf``/``mttr`` and ``statistics.mtbf_trend`` give
-    this asset the same numbers as the site's figures. Two queries."""
+    this asset the same numbers as the site's figures. Two queries (three without
+    ``asset``, the Asset with its site selected, which gives the installation day)."""
     window_end = day_end(as_of)
     since = window_end - pd.Timedelta(days=SCORING_HISTORY_DAYS)
     failures = failure_frame(FailureEvent.objects.filter(asset_id=asset_id), since, window_end)
     work_orders = work_order_frame(WorkOrder.objects.filter(asset_id=asset_id), since, window_end)
-    return AssetReliabilityInputs(as_of, window_end, failures, work_orders)
+    asset = asset or Asset.objects.select_related("site").get(pk=asset_id)
+    installed = {asset_id: installation_start(asset.installed_on, asset.site.timezone)}
+    return AssetReliabilityInputs(as_of, window_end, failures, work_orders, installed)
+
+
+def installation_start(installed_on: dt.date | None, timezone: str) -> pd.Timestamp | None:
+    """00:00 of the installation day in the site's timezone, as a UTC instant: where the
+    asset's operating time starts (None: installed before any window we compute)."""
+    if installed_on is None:
+        return None
+    midnight = pd.Timestamp(installed_on).tz_localize(
+        timezone, ambiguous=False, nonexistent="shift_forward"
+    )
+    return midnight.tz_convert("UTC")
 
 
 def failure_frame(failures, since, window_end) -> pd.DataFrame:
     """Failure events of ``failures`` (a queryset) started in [since, window_end), as the
-    scoring functions take them; an end after ``window_end`` is not yet known (NaT)."""
+    scoring functions take them. Read as of ``window_end``: a failure that had not ended by
+    then was down at that moment, so it reads as open (``is_open`` True, ``ended_at`` NaT);
+    an end missing in the data with ``is_open`` False stays an unknown duration."""
     frame = values_frame(
         failures.filter(started_at__lt=window_end, started_at__gte=since),
         {
@@ -312,10 +344,13 @@ def failure_frame(failures, since, window_end) -> pd.DataFrame:
             "failure_mode_id": "failure_mode_id",
             "detectable": "failure_mode__detectable_by_condition_monitoring",
             "work_order_id": "work_order_id",
+            "is_open": "is_open",
         },
         dates=("started_at", "ended_at"),
     )
-    frame.loc[frame["ended_at"] >= window_end, "ended_at"] = pd.NaT
+    later = frame["ended_at"] >= window_end
+    frame.loc[later, "ended_at"] = pd.NaT
+    frame["is_open"] = frame["is_open"].astype(bool) | later
     return frame
 
 
@@ -362,16 +397,19 @@ def asset_recurring_failure_recommendations(user, asset_id: int, since=None) -> 
     return _recurring_recommendations(failures, since)
 
 
-def asset_reliability_figures(asset_id: int, as_of: dt.date) -> dict:
+def asset_reliability_figures(asset_id: int, as_of: dt.date, asset: Asset | None = None) -> dict:
     """MTBF and MTTR over the trailing 12 months to the end of ``as_of`` and the MTBF trend
     over the 4 complete quarters before it, from the functions and inputs the site
     recompute uses (scores/figures/site.py), so the numbers agree with the site's."""
-    inputs = asset_reliability_inputs(asset_id, as_of)
+    inputs = asset_reliability_inputs(asset_id, as_of, asset)
     year_start = inputs.window_end - pd.Timedelta(days=TRAILING_YEAR_DAYS)
-    mtbf = metrics.mtbf(inputs.failures, [asset_id], year_start, inputs.window_end).iloc[0]
-    repair = metrics.mttr(inputs.work_orders, year_start, inputs.window_end)
+    installed = inputs.installed
+    mtbf = metrics.mtbf(
+        inputs.failures, [asset_id], year_start, inputs.window_end, installed=installed
+    ).iloc[0]
+    repair = metrics.mttr(inputs.work_orders, year_start, inputs.window_end, inputs.failures)
     trend = statistics.mtbf_trend(
-        inputs.failures, [asset_id], as_of, quarters=MTBF_TREND_QUARTERS
+        inputs.failures, [asset_id], as_of, quarters=MTBF_TREND_QUARTERS, installed=installed
     ).iloc[0]
     per_quarter = metrics.failures_per_quarter(inputs.failures, trend["quarter_labels"])
     labels = trend["quarter_labels"]
@@ -403,3 +441,68 @@ def asset_reliability_figures(asset_id: int, as_of: dt.date) -> dict:
 def active_escalation_rules(portfolio) -> list[EscalationRule]:
     """The portfolio's escalation rules that are switched on, by name."""
     return list(EscalationRule.objects.filter(portfolio=portfolio, is_active=True))
+
+
+# --- Work orders of a period ------------------------------------------------------------
+# One definition of "the work orders of a period" and of their totals, read by the API
+# (GET /api/v1/work-orders/) and by the site and asset pages, so both show the same numbers.
+
+
+def work_orders_of(*, site_id: int | None = None, asset_id: int | None = None):
+    """The work orders of a site or of an asset (a page's scope, already checked)."""
+    scope = {"asset_id": asset_id} if asset_id is not None else {"site_id": site_id}
+    return WorkOrder.objects.filter(**scope)
+
+
+def work_orders_completed_between(work_orders, start, end):
+    """The work orders of ``work_orders`` (a queryset) completed in [start, end): the date
+    basis of the maintenance-cost figure (``metrics.maintenance_cost``), so a trailing
+    12-month period's net total is that figure's spend. Orders not yet completed are not in
+    any period. Each row carries ``net_cost`` = parts_cost + labour_cost (negative for a
+    credit), newest completion first."""
+    in_period = work_orders.filter(completed_at__gte=start, completed_at__lt=end)
+    return with_net_cost(in_period).order_by("-completed_at", "-pk")
+
+
+def with_net_cost(work_orders):
+    """``work_orders`` with ``net_cost`` = parts_cost + labour_cost on each row."""
+    return work_orders.annotate(net_cost=F("parts_cost") + F("labour_cost"))
+
+
+def work_order_totals(work_orders) -> dict:
+    """Totals over ``work_orders`` (a queryset, e.g. of ``work_orders_completed_between``):
+    count; net_parts = Σ parts_cost, net_labour = Σ labour_cost, net_total = net_parts +
+    net_labour (Decimal, the portfolio's currency; credit rows are negative, so they net);
+    credits = how many rows have a negative net cost. An empty set totals 0. One query."""
+    sums = work_orders.order_by().aggregate(
+        count=Count("pk"),
+        net_parts=Sum("parts_cost", default=Decimal(0)),
+        net_labour=Sum("labour_cost", default=Decimal(0)),
+        credits=Count("pk", filter=Q(parts_cost__lt=-F("labour_cost"))),
+    )
+    return {
+        "count": sums["count"],
+        "net_parts": sums["net_parts"],
+        "net_labour": sums["net_labour"],
+        "net_total": sums["net_parts"] + sums["net_labour"],
+        "credits": sums["credits"],
+    }
+
+
+def latest_work_orders(work_orders, limit: int) -> list[dict]:
+    """The first ``limit`` rows of ``work_orders`` (ordered, with ``net_cost``) for a page,
+    with the asset's code."""
+    return list(
+        work_orders.values(
+            "id",
+            "external_id",
+            "kind",
+            "description",
+            "opened_at",
+            "completed_at",
+            "parts_cost",
+            "labour_cost",
+            "net_cost",
+            asset_code=F("asset__code"),
+        )[:limit]
+    )

@@ -134,7 +134,7 @@ def _cumulative_downtime(points: np.ndarray, starts: np.ndarray, ends: np.ndarra
 
 
 def time_between_failures(
-    failures: pd.DataFrame, window_start, window_end, asset_ids=None
+    failures: pd.DataFrame, window_start, window_end, asset_ids=None, installed=None
 ) -> pd.DataFrame:
     """Operating times between failures, per asset, as Weibull input.
 
@@ -144,12 +144,15 @@ def time_between_failures(
     * one observed row per consecutive pair: hours = operating time in [sᵢ, sᵢ₊₁), i.e.
       calendar hours minus the asset's merged downtime in that span (so the repair after
       sᵢ is not counted as running time), observed=True;
-    * one censored row: operating hours in [s_k, window_end), or in the whole window when
-      the asset has no failure in it, observed=False (survived to the end of observation).
+    * one censored row: operating hours in [s_k, window_end), or in the whole window (from
+      its installation when ``installed`` gives a later date, see
+      ``metrics.installation_starts``) when the asset has no failure in it,
+      observed=False (survived to the end of observation).
 
     The span from window_start to s₁ is left out: the age at window_start is unknown
     (left-truncated), so it is neither a full time between failures nor a survival time.
-    Downtime follows ``metrics.downtime_hours`` (open failures down until window_end). A
+    Downtime follows ``metrics.downtime_hours`` (open failures down until window_end, a
+    failure with no end and not open adds no downtime). A
     failure starting while the asset is still down from an earlier one gives a 0-hour row,
     which ``weibull_fit`` drops.
 
@@ -164,6 +167,7 @@ def time_between_failures(
     window_hours = (end - start) / _HOUR
     events = metrics.failure_events(frame, start, end)
     down = metrics.merged_downtime(frame, start, end)
+    first = metrics.installation_starts(installed, assets, start, end)
     event_hours = {
         asset: ((group["started_at"] - start) / _HOUR).to_numpy(dtype=float)
         for asset, group in events.groupby("asset_id", sort=False)
@@ -179,7 +183,8 @@ def time_between_failures(
     ids, hours, observed = [], [], []
     for asset in assets:
         starts = event_hours.get(asset, empty)
-        points = np.concatenate([starts if len(starts) else [0.0], [window_hours]])
+        origin = (first[asset] - start) / _HOUR
+        points = np.concatenate([starts if len(starts) else [origin], [window_hours]])
         lows, highs = down_hours.get(asset, (empty, empty))
         operating = points - _cumulative_downtime(points, lows, highs)
         gaps = np.clip(np.diff(operating), 0.0, None)
@@ -237,13 +242,19 @@ def _slope(values: np.ndarray) -> float:
 
 
 def mtbf_trend(
-    failures: pd.DataFrame, asset_ids, as_of, quarters: int = MTBF_TREND_QUARTERS
+    failures: pd.DataFrame,
+    asset_ids,
+    as_of,
+    quarters: int = MTBF_TREND_QUARTERS,
+    installed=None,
 ) -> pd.DataFrame:
     """MTBF trend per asset over the last ``quarters`` complete calendar quarters (UTC).
 
     The quarters are consecutive, the last one being the last calendar quarter that ended at
     or before ``as_of`` (as_of on 2026-08-15 → … Q2 2026; on 2026-10-01 00:00 → … Q3 2026).
-    For each quarter MTBF comes from ``metrics.mtbf`` over that quarter. Per asset:
+    For each quarter MTBF comes from ``metrics.mtbf`` over that quarter, with the
+    optional ``installed`` dates (a quarter before installation is censored at 0 h, one
+    cut by it counts from it). Per asset:
 
     * quarters: list of the quarters' mtbf_hours, oldest first (hours); a quarter without
       failure contributes its censored LOWER BOUND (its operating hours), so a run of
@@ -270,7 +281,10 @@ def mtbf_trend(
     span_start = bounds[0]
     frame = require_columns(failures, ("asset_id", "started_at", "ended_at"), "failures")
     assets = metrics._asset_index(asset_ids)
-    tables = [metrics.mtbf(frame, assets, a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+    tables = [
+        metrics.mtbf(frame, assets, a, b, installed=installed)
+        for a, b in zip(bounds, bounds[1:], strict=False)
+    ]
     values = np.column_stack([t["mtbf_hours"].to_numpy(dtype=float) for t in tables])
     censored = np.column_stack([t["censored"].to_numpy(dtype=bool) for t in tables])
     labels = [quarter_label(*quarter_of(b)) for b in bounds[:-1]]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.dates import EARLIEST_DAY, LATEST_DAY
 from portfolio.access import Action, can_write_site
-from reliability import charts, condition, pages, selectors, services
+from reliability import charts, condition, pages, periods, selectors, services
 from reliability.filters import AlertFilter
 from reliability.models import (
     Alert,
@@ -170,6 +170,8 @@ def asset(request, pk):
     # Reliability as of the end day asked for, else today: not the last reading's day,
     # which would drop the failures of an asset whose sensors went quiet.
     figures_day = end_day if request.GET.get("end") else timezone.now().date()
+    # Work-order totals: the trailing 12 months to the same day unless from/to say otherwise.
+    period, period_problems = periods.read_period(request.GET, figures_day)
     page = pages.asset_page(
         request.user,
         found,
@@ -178,6 +180,8 @@ def asset(request, pk):
         end_day=end_day,
         figures_day=figures_day,
         problems=problems,
+        period=period,
+        period_problems=period_problems,
     )
     trend = page.reliability["trend"]
     trend["chart"] = charts.mtbf_trend_chart(

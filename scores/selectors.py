@@ -24,7 +24,12 @@ from reliability.models import (
     ProductionRecord,
     WorkOrder,
 )
-from reliability.selectors import failure_frame, values_frame, work_order_frame
+from reliability.selectors import (
+    failure_frame,
+    installation_start,
+    values_frame,
+    work_order_frame,
+)
 from scores.figures.rollup import aggregate
 from scores.models import CapitalProposal, ReliabilityStandard, SiteScoreSnapshot
 from scores.snapshot import FIGURES, Detail, Window, complete, complete_part
@@ -102,9 +107,16 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
             "asset_class": "asset_class",
             "replacement_value": "replacement_value",
             "jit_linked": "line__jit_linked",
+            "installed_on": "installed_on",
         },
     )
     assets["replacement_value"] = assets["replacement_value"].astype(float)
+    # Operating time starts at 00:00 of the installation day, site time (metrics.mtbf).
+    assets["installed_at"] = pd.Series(
+        [installation_start(day, site.timezone) for day in assets["installed_on"]],
+        index=assets.index,
+        dtype="datetime64[ns, UTC]",
+    )
     failures = failure_frame(FailureEvent.objects.filter(asset__site=site), since, window_end)
     work_orders = work_order_frame(WorkOrder.objects.filter(site=site), since, window_end)
     windows = values_frame(

@@ -128,11 +128,17 @@ class MtbfSummary(TypedDict):
     assets: int
     censored_assets: int
     failures: int
+    # reliability.metrics.fleet_mtbf: Σ operating hours ÷ Σ failures ("> h" when censored);
+    # a snapshot stored before it existed reads null, shown blank.
+    fleet_hours: float | None
+    fleet_censored: bool
 
 
 class Mttr(TypedDict):  # reliability.metrics.mttr
     hours: float | None
-    count: int
+    count: int  # repairs with a known time
+    events: int  # all repair events (0 in snapshots stored before it existed)
+    without_time: int
 
 
 class MtbfTrendAsset(TypedDict):  # a row of reliability.statistics.mtbf_trend

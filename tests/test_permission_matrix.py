@@ -64,8 +64,14 @@ ROUTES: dict[str, Route] = {
     ),
     "healthz": Route("/healthz", {"GET": statuses(200), "POST": statuses(405)}),
     "api:api-root": Route("/api/v1/", {"GET": api_read()}),
+    # Executives (and the operator) create portfolios: an empty body is then a 400.
     "api:portfolio-list": Route(
-        "/api/v1/portfolios/", {"GET": api_read(), **dict.fromkeys(WRITES, API_WRITE_REFUSED)}
+        "/api/v1/portfolios/",
+        {
+            "GET": api_read(),
+            "POST": statuses(403, anonymous=401, executive=400),
+            **dict.fromkeys(("PUT", "PATCH", "DELETE"), API_WRITE_REFUSED),
+        },
     ),
     "api:portfolio-detail": Route(
         lambda w: f"/api/v1/portfolios/{w.portfolio_p.pk}/",
@@ -115,6 +121,22 @@ def ingest_write(allowed: int) -> dict[str, int]:
 
 
 ONLY_MANAGER_A_PAGE = statuses(404, anonymous=302, integrator_a=302, manager_a=200)
+
+
+def keepers_of_p_api(allowed: int) -> dict[str, int]:
+    """A mapping of portfolio P over the API: its site manager and integrator only."""
+    return statuses(404, anonymous=401, manager_a=allowed, integrator_a=allowed)
+
+
+def mapping_of_portfolio_p(world) -> int:
+    """A stored mapping of portfolio P (site A's manager and integrator keep it)."""
+    from ingest.models import Mapping
+
+    return Mapping.objects.create(
+        name="cmms-p", kind="work_orders", definition={}, portfolio=world.portfolio_p
+    ).pk
+
+
 ONLY_MANAGER_A_API = statuses(404, anonymous=401, manager_a=200)
 
 ROUTES.update(
@@ -155,6 +177,45 @@ ROUTES.update(
         ),
         "api:ingest-work-orders": Route(
             "/api/v1/ingest/work-orders/", {"GET": API_WRITE_REFUSED, "POST": ingest_write(400)}
+        ),
+        # A preview is refused exactly as a batch would be; an empty request is a 400.
+        "api:ingest-preview": Route(
+            "/api/v1/ingest/preview/", {"GET": API_WRITE_REFUSED, "POST": ingest_write(400)}
+        ),
+        # Stored mappings: seen by those who may load into their portfolio (shared ones by
+        # all), kept by site managers and integrators; an empty form or body is a 400.
+        "ingest:mappings": Route("/ingest/mappings/", {"GET": PAGE, "POST": statuses(405)}),
+        "ingest:mapping-new": Route(
+            "/ingest/mappings/new/",
+            {
+                "GET": statuses(403, anonymous=302, integrator_a=302, manager_a=200),
+                "POST": statuses(403, anonymous=302, integrator_a=302, manager_a=400),
+            },
+        ),
+        "ingest:mapping-edit": Route(
+            lambda w: f"/ingest/mappings/{mapping_of_portfolio_p(w)}/",
+            {
+                "GET": ONLY_MANAGER_A_PAGE,
+                "POST": statuses(404, anonymous=302, integrator_a=302, manager_a=400),
+            },
+        ),
+        "api:ingest-mapping-list": Route(
+            "/api/v1/ingest/mappings/",
+            {
+                "GET": api_read(),
+                "POST": ingest_write(400),
+                **dict.fromkeys(("PUT", "PATCH", "DELETE"), API_WRITE_REFUSED),
+            },
+        ),
+        "api:ingest-mapping-detail": Route(
+            lambda w: f"/api/v1/ingest/mappings/{mapping_of_portfolio_p(w)}/",
+            {
+                "GET": keepers_of_p_api(200),
+                "PUT": keepers_of_p_api(400),
+                "PATCH": keepers_of_p_api(200),
+                "DELETE": keepers_of_p_api(204),
+                "POST": API_WRITE_REFUSED,
+            },
         ),
     }
 )
@@ -323,6 +384,37 @@ ROUTES.update(
         "api:portfolio-figures": Route(
             lambda w: f"/api/v1/portfolios/{w.portfolio_p.pk}/figures/",
             {"GET": api_read(SEE_PORTFOLIO_P), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
+        ),
+    }
+)
+
+
+def work_order_at_a(world) -> int:
+    from tests.factories import WorkOrderFactory
+
+    return WorkOrderFactory(asset=world.asset_a).pk
+
+
+# --- Portfolios and work-order totals (issue 13) ----------------------------------------
+ROUTES.update(
+    {
+        # Every person sees the list (of the portfolios they see as a whole).
+        "portfolio:portfolios": Route("/portfolios/", {"GET": PAGE, "POST": statuses(405)}),
+        # Only executives create portfolios; an empty form is shown again with its errors.
+        "portfolio:portfolio-new": Route(
+            "/portfolios/new/",
+            {
+                "GET": statuses(403, anonymous=302, integrator_a=302, executive=200),
+                "POST": statuses(403, anonymous=302, integrator_a=302, executive=200),
+            },
+        ),
+        "api:work-order-list": Route(
+            "/api/v1/work-orders/",
+            {"GET": api_read(), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
+        ),
+        "api:work-order-detail": Route(
+            lambda w: f"/api/v1/work-orders/{work_order_at_a(w)}/",
+            {"GET": api_read(SEE_SITE_A), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},
         ),
     }
 )

@@ -210,7 +210,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # An alert's first and worst zone share one choice set: name it once.
-    "ENUM_NAME_OVERRIDES": {"ZoneEnum": "reliability.models.Zone"},
+    "ENUM_NAME_OVERRIDES": {
+        "ZoneEnum": "reliability.models.Zone",
+        # Fields named "kind": a work order's, and a batch's or a mapping's (ingest kinds).
+        "WorkOrderKindEnum": "reliability.models.WorkOrderKind",
+        "IngestKindEnum": "ingest.models.Kind",
+    },
     # The schema and the docs page are for signed-in users (and integrators' tokens) only:
     # they list every endpoint and field, which outsiders have no need to see.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

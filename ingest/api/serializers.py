@@ -4,8 +4,8 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from ingest import mappings
-from ingest.models import IngestBatch, Kind
-from portfolio.models import Site
+from ingest.models import IngestBatch, Kind, Mapping
+from portfolio.models import Portfolio, Site
 
 
 class IngestBatchSerializer(serializers.ModelSerializer):
@@ -21,6 +21,7 @@ class IngestBatchSerializer(serializers.ModelSerializer):
             "kind",
             "source",
             "mapping",
+            "mapping_definition",
             "column_overrides",
             "site",
             "create_missing_assets",
@@ -79,3 +80,50 @@ class BulkSerializer(BatchOptionsSerializer):
     rows = serializers.ListField(
         child=serializers.DictField(), allow_empty=False, max_length=1_000_000
     )
+
+
+class MappingSerializer(serializers.ModelSerializer):
+    """A stored column mapping; its definition is checked with the shipped ones' rules."""
+
+    portfolio = serializers.SlugRelatedField(
+        slug_field="code", queryset=Portfolio.objects.all(), required=False, allow_null=True
+    )
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Mapping
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "description",
+            "definition",
+            "portfolio",
+            "owner",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "owner", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        merged = {
+            name: attrs.get(name, getattr(self.instance, name, default))
+            for name, default in (("name", ""), ("kind", ""), ("definition", None))
+        }
+        try:
+            mappings.check_stored(**merged)
+        except mappings.MappingError as exc:
+            key, _, _ = str(exc).partition(":")
+            where = key if key in ("name", "kind") else "definition"
+            raise serializers.ValidationError({where: [str(exc)]}) from exc
+        return attrs
+
+
+class PreviewSerializer(serializers.Serializer):
+    """What a preview answers: the first lines as stored, and the refused ones."""
+
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.DictField())
+    rejected = serializers.ListField(child=serializers.DictField())
+    would_create_assets = serializers.ListField(child=serializers.CharField())
+    error = serializers.CharField()

@@ -17,12 +17,18 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ingest import selectors, services, uploads
+from ingest import csvchunks, preview, selectors, services, uploads
 from ingest.kinds import spec_for
-from ingest.models import IngestBatch, Kind, Source
+from ingest.models import IngestBatch, Kind, Mapping, Source
 from portfolio.access import Action, writable_site_ids
 
-from .serializers import BulkSerializer, IngestBatchSerializer, UploadSerializer
+from .serializers import (
+    BulkSerializer,
+    IngestBatchSerializer,
+    MappingSerializer,
+    PreviewSerializer,
+    UploadSerializer,
+)
 
 
 class MayIngest(permissions.BasePermission):
@@ -103,7 +109,12 @@ class IngestBatchViewSet(
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
         try:
-            uploads.check_upload(upload)
+            uploads.check_upload(
+                upload,
+                encoding=uploads.encoding_of(
+                    form.validated_data.get("mapping"), form.validated_data["kind"], request.user
+                ),
+            )
         except ValidationError as exc:
             raise DRFValidationError(exc.message_dict) from exc
         return start_batch(
@@ -146,6 +157,17 @@ class BulkView(APIView):
         unknown = sorted({key for row in rows for key in row} - set(names))
         if unknown and form.validated_data.get("mapping", "canonical") == "canonical":
             raise DRFValidationError({"rows": [f"Unknown columns {unknown}; ours: {names}"]})
+        mapping = form.validated_data.get("mapping")
+        if uploads.dialect_of(mapping, self.kind, request.user) != csvchunks.DEFAULT:
+            # The rows become our own CSV: a file's header, delimiter or encoding is moot.
+            raise DRFValidationError(
+                {
+                    "mapping": [
+                        f"{mapping!r} says how a file is written (header, delimiter or "
+                        "encoding); JSON rows are no file: use a mapping without those keys."
+                    ]
+                }
+            )
         columns = [name for name in names if any(name in row for row in rows)] + unknown
         upload = SimpleUploadedFile(
             f"{self.kind}.json.csv", _as_csv(rows, columns), content_type="text/csv"
@@ -186,3 +208,93 @@ class BulkWorkOrdersView(BulkView):
     """Bulk work orders: rows of our work-order columns; a re-sent one updates it."""
 
     kind = Kind.WORK_ORDERS
+
+
+class MappingViewSet(viewsets.ModelViewSet):
+    """Stored column mappings: the ones you may use (shared ones, your portfolios').
+
+    Site managers and integrators create and edit their portfolios' mappings; the operator
+    also the shared ones. A batch made with one keeps a copy, so editing it changes no batch.
+    """
+
+    serializer_class = MappingSerializer
+    permission_classes = [permissions.IsAuthenticated, MayIngest]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return Mapping.objects.visible_to(self.request.user).select_related("portfolio", "owner")
+
+    def perform_create(self, serializer):
+        serializer.instance = self._save(Mapping(**serializer.validated_data), None)
+
+    def perform_update(self, serializer):
+        mapping = serializer.instance
+        previous = mapping.portfolio_id
+        for name, value in serializer.validated_data.items():
+            setattr(mapping, name, value)
+        self._save(mapping, previous)
+
+    def perform_destroy(self, instance):
+        try:
+            services.mapping_delete(mapping=instance, user=self.request.user)
+        except PermissionDenied as exc:
+            raise DRFPermissionDenied(str(exc)) from exc
+
+    def _save(self, mapping, previous):
+        try:
+            return services.mapping_save(
+                mapping=mapping, user=self.request.user, previous_portfolio_id=previous
+            )
+        except PermissionDenied as exc:
+            raise DRFPermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            raise DRFValidationError(exc.message_dict) from exc
+
+
+class PreviewView(APIView):
+    """POST a file as for a batch (multipart): its first lines as they would be stored and
+    the ones that would be refused, with their reasons. Nothing is written."""
+
+    parser_classes = [MultiPartParser]
+    permission_classes = [permissions.IsAuthenticated, MayIngest]
+
+    def initialize_request(self, request, *args, **kwargs):
+        self.too_large = None  # as for batches: the size limit before anything reads
+        if request.method == "POST":
+            try:
+                uploads.limit_upload(request)
+            except uploads.UploadTooLarge as exc:
+                self.too_large = exc
+        return super().initialize_request(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.too_large is not None:
+            raise PayloadTooLarge(str(self.too_large))
+
+    @extend_schema(request=UploadSerializer, responses={200: PreviewSerializer})
+    def post(self, request):
+        form = UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+        options = form.validated_data
+        try:
+            uploads.check_upload(
+                upload,
+                encoding=uploads.encoding_of(options.get("mapping"), options["kind"], request.user),
+            )
+            found = preview.batch_preview(
+                kind=options["kind"],
+                upload=upload,
+                user=request.user,
+                mapping=options.get("mapping") or "canonical",
+                site=options.get("site"),
+                create_missing_assets=options.get("create_missing_assets", False),
+                columns=options.get("columns") or {},
+            )
+        except PermissionDenied as exc:
+            raise DRFPermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            detail = exc.message_dict if hasattr(exc, "message_dict") else exc.messages
+            raise DRFValidationError(detail) from exc
+        return Response(PreviewSerializer(vars(found)).data)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from reliability.models import Alert, AlertResolution, Asset
+from reliability.models import Alert, AlertResolution, Asset, WorkOrder
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -69,3 +69,44 @@ class LinkWorkOrderSerializer(serializers.Serializer):
 
 class CloseAlertSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=AlertResolution.choices)
+
+
+class WorkOrderSerializer(serializers.ModelSerializer):
+    """A work order with its net cost (parts + labour; negative for a credit)."""
+
+    site = serializers.CharField(source="site.code", read_only=True)
+    asset = serializers.CharField(source="asset.code", read_only=True)
+    net_cost = serializers.DecimalField(max_digits=17, decimal_places=2, read_only=True)
+    is_credit = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id",
+            "site",
+            "asset",
+            "external_id",
+            "kind",
+            "description",
+            "opened_at",
+            "started_at",
+            "completed_at",
+            "downtime_minutes",
+            "parts_cost",
+            "labour_hours",
+            "labour_cost",
+            "net_cost",
+            "is_credit",
+        ]
+        read_only_fields = fields
+
+    def get_is_credit(self, order) -> bool:
+        return order.net_cost < 0
+
+
+class WorkOrderTotalsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    net_parts = serializers.DecimalField(max_digits=18, decimal_places=2)
+    net_labour = serializers.DecimalField(max_digits=18, decimal_places=2)
+    net_total = serializers.DecimalField(max_digits=19, decimal_places=2)
+    credits = serializers.IntegerField(help_text="Work orders whose net cost is negative.")

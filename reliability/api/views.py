@@ -1,10 +1,12 @@
-"""Assets (read only) and alerts, scoped by ``visible_to`` (portfolio.access)."""
+"""Assets (read only), alerts, and work orders with their totals, scoped by ``visible_to``
+(portfolio.access)."""
 
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -15,14 +17,16 @@ from rest_framework.views import APIView
 
 from core.params import parse_instant
 from portfolio.access import Action, can_write_site
-from reliability import services
+from reliability import periods, selectors, services
 from reliability.api.serializers import (
     AlertSerializer,
     AssetSerializer,
     CloseAlertSerializer,
     LinkWorkOrderSerializer,
+    WorkOrderSerializer,
+    WorkOrderTotalsSerializer,
 )
-from reliability.filters import AlertFilter, AssetFilter
+from reliability.filters import AlertFilter, AssetFilter, WorkOrderFilter
 from reliability.models import Alert, Asset, Sensor, WorkOrder
 from reliability.selectors import reading_series
 
@@ -123,3 +127,43 @@ class SensorSeriesView(APIView):
             return Response(reading_series(request.user, pk, start, end, points))
         except Sensor.DoesNotExist as exc:
             raise NotFound() from exc
+
+
+class WorkOrderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Work orders at the sites you may see, completed in a period: ``from`` and ``to``
+    (YYYY-MM-DD, whole UTC days, both included; default the trailing 12 months to today),
+    filtered by ``site``, ``asset`` (codes) and ``kind``; newest completion first, paginated.
+    ``totals`` sums the whole filtered set, not the page: count, net_parts, net_labour,
+    net_total (credits are negative amounts and net) and credits (orders whose net cost is
+    negative), the same figures as the site and asset pages for the same period."""
+
+    serializer_class = WorkOrderSerializer
+    filterset_class = WorkOrderFilter
+
+    def get_queryset(self):
+        orders = WorkOrder.objects.visible_to(self.request.user).select_related("site", "asset")
+        return selectors.with_net_cost(orders)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First UTC day (included)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last UTC day (included)."),
+        ],
+    )
+    def list(self, request, *args, **kwargs):
+        try:
+            period = periods.parse_period(request.query_params, timezone.now().date())
+        except periods.PeriodError as exc:
+            raise DRFValidationError({exc.param: [str(exc)]}) from None
+        orders = selectors.work_orders_completed_between(
+            self.filter_queryset(WorkOrder.objects.visible_to(request.user)),
+            period.start,
+            period.end,
+        ).select_related("site", "asset")
+        page = self.paginate_queryset(orders)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response.data["period"] = {"from": period.first, "to": period.last, "basis": "completed_at"}
+        response.data["totals"] = WorkOrderTotalsSerializer(
+            selectors.work_order_totals(orders)
+        ).data
+        return response

@@ -66,9 +66,11 @@ def emergency_premium(work_orders: pd.DataFrame, window_start, window_end, facto
         cost    = Σ (parts_cost + labour_cost) of kind "emergency" orders in the window
         premium = cost × (1 − 1 ÷ factor)        (factor = standard's emergency_premium_factor)
 
-    An empty cost is 0. Edge cases: factor 1 → premium 0; no orders → cost, premium 0.0 and
-    count 0; open orders (no completed_at) are not counted; factor < 1, window_end before
-    window_start or a negative cost raise ScoringError.
+    An empty cost is 0. Credit rows (negative amounts: credit notes, reversals) net against
+    the cost; a window whose emergency work nets to a credit has cost below 0 and premium 0
+    (a credit is not an emergency avoided). Edge cases: factor 1 → premium 0; no orders →
+    cost, premium 0.0 and count 0; open orders (no completed_at) are not counted; factor < 1
+    or window_end before window_start raise ScoringError.
 
     Returns ``cost``, ``premium``, ``count``, ``work_order_ids`` (only when the frame has a
     ``work_order_id`` column, by completion time), plus ``planned_cost`` (cost ÷ factor),
@@ -85,14 +87,12 @@ def emergency_premium(work_orders: pd.DataFrame, window_start, window_end, facto
     costs = as_numbers(frame["parts_cost"], "work_orders.parts_cost").fillna(0.0) + as_numbers(
         frame["labour_cost"], "work_orders.labour_cost"
     ).fillna(0.0)
-    if (costs < 0).any():
-        raise ScoringError("work order costs must not be negative")
     kind = frame["kind"].astype(object).map(lambda v: str(v).strip().lower() if pd.notna(v) else "")
     mask = (kind == EMERGENCY) & completed.notna() & (completed >= start) & (completed < end)
     cost = math.fsum(costs[mask])  # exactly rounded: independent of row order
     result = {
         "cost": cost,
-        "premium": cost * (1.0 - 1.0 / factor),
+        "premium": max(cost, 0.0) * (1.0 - 1.0 / factor),
         "count": int(mask.sum()),
         "planned_cost": cost / factor,
         "factor": factor,

@@ -55,12 +55,15 @@ def compute_site_figures(inputs) -> dict:
     trailing_year = f"trailing 12 months to {as_of}"
 
     # Reliability: MTBF, MTTR, trend on the bottlenecks.
-    mtbf_table = metrics.mtbf(inputs.failures, asset_ids, year_start, end)
+    installed = installation_times(inputs.assets)
+    mtbf_table = metrics.mtbf(inputs.failures, asset_ids, year_start, end, installed=installed)
     window(Window.MTBF, year_start, end, trailing_year)
-    mttr = metrics.mttr(inputs.work_orders, year_start, end)
+    mttr = metrics.mttr(inputs.work_orders, year_start, end, inputs.failures)
     window(Window.MTTR, year_start, end, trailing_year)
     bottlenecks = top_bottlenecks(inputs.assets)
-    trend = statistics.mtbf_trend(inputs.failures, bottlenecks, as_of, quarters=MTBF_TREND_QUARTERS)
+    trend = statistics.mtbf_trend(
+        inputs.failures, bottlenecks, as_of, quarters=MTBF_TREND_QUARTERS, installed=installed
+    )
     trend_pct = _mean(trend["pct_per_quarter"]) if len(trend) else None
     window(
         Window.MTBF_TREND,
@@ -129,7 +132,7 @@ def compute_site_figures(inputs) -> dict:
         site["annual_maintenance_spend"],
     )
     window(Window.MAINTENANCE_COST, year_start, end, trailing_year, source=cost["source"])
-    at_risk = value_at_risk_inputs(inputs, mtbf_table, year_start, end)
+    at_risk = value_at_risk_inputs(inputs, mtbf_table, year_start, end, installed)
     pvar = finance.production_value_at_risk(at_risk, site["production_value_per_hour"])
     window(
         Window.PRODUCTION_VALUE_AT_RISK,
@@ -182,6 +185,7 @@ def compute_site_figures(inputs) -> dict:
             "assets": int(len(mtbf_table)),
             "censored_assets": int(mtbf_table["censored"].sum()) if len(mtbf_table) else 0,
             "failures": int(mtbf_table["failures"].sum()) if len(mtbf_table) else 0,
+            **_fleet(metrics.fleet_mtbf(mtbf_table)),
         },
         Detail.MTTR: mttr,
         Detail.MTBF_TREND: {
@@ -216,7 +220,7 @@ def compute_site_figures(inputs) -> dict:
         Detail.FINANCIAL_CASE: case,
         Detail.TIER1_ASSETS: int(len(tier1)),
         Detail.TIER1: tier1_reliability(
-            tier1, mtbf_table, inputs.work_orders, pvar, year_start, end
+            tier1, mtbf_table, inputs.work_orders, pvar, year_start, end, inputs.failures
         ),
         Detail.HISTORY_START: _iso(inputs.history_start),
     }
@@ -235,11 +239,14 @@ def compute_site_figures(inputs) -> dict:
     }
 
 
-def tier1_reliability(tier1, mtbf_table, work_orders, pvar, start, end) -> list[dict]:
-    """Per Tier 1 asset: MTBF (censored "> T" when no failure), MTTR and the 12-month
-    failure probability and value at risk, for the site page's Tier 1 table. Trailing 12
-    months to the end of as_of; the probability is the one production value at risk uses."""
-    repairs = metrics.mttr_by_asset(work_orders, start, end)
+def tier1_reliability(
+    tier1, mtbf_table, work_orders, pvar, start, end, failures=None
+) -> list[dict]:
+    """Per Tier 1 asset: MTBF (censored "> T" when no failure), MTTR (the site MTTR's
+    repair events, ``metrics.mttr_by_asset``) and the 12-month failure probability and
+    value at risk, for the site page's Tier 1 table. Trailing 12 months to the end of
+    as_of; the probability is the one production value at risk uses."""
+    repairs = metrics.mttr_by_asset(work_orders, start, end, failures)
     at_risk = pvar["by_asset"]
     rows = []
     for asset in tier1.itertuples(index=False):
@@ -277,7 +284,21 @@ def top_bottlenecks(assets: pd.DataFrame, count: int = TOP_BOTTLENECKS) -> list[
     return [int(a) for a in ranked["asset_id"].head(count)]
 
 
-def value_at_risk_inputs(inputs, mtbf_table, start, end) -> pd.DataFrame:
+def installation_times(assets: pd.DataFrame) -> dict | None:
+    """asset_id → the instant its operating time starts (``installed_at``, UTC), for the
+    assets whose installation is known; None when the frame has no such column."""
+    if "installed_at" not in assets.columns:
+        return None
+    known = assets.loc[assets["installed_at"].notna()]
+    return dict(zip(known["asset_id"], known["installed_at"], strict=True))
+
+
+def _fleet(fleet: dict) -> dict:
+    """The pooled fleet MTBF as the snapshot's MTBF detail stores it."""
+    return {"fleet_hours": fleet["hours"], "fleet_censored": fleet["censored"]}
+
+
+def value_at_risk_inputs(inputs, mtbf_table, start, end, installed=None) -> pd.DataFrame:
     """Tier 1 assets with P(failure in the next 12 months) and hours down per failure.
 
     P comes from a Weibull fit of the asset class's times between failures at the site
@@ -292,7 +313,7 @@ def value_at_risk_inputs(inputs, mtbf_table, start, end) -> pd.DataFrame:
         return pd.DataFrame(columns=["asset_id", "p_failure_12m", "expected_downtime_hours"])
     # Assets that never failed add their survival time, or lifetimes would come out short.
     gaps = statistics.time_between_failures(
-        inputs.failures, start, end, asset_ids=inputs.assets["asset_id"]
+        inputs.failures, start, end, asset_ids=inputs.assets["asset_id"], installed=installed
     )
     classes = inputs.assets.set_index("asset_id")["asset_class"]
     fits = {}

@@ -3,6 +3,7 @@ failures behind them, Tier 1 assets, changeover windows, OEE by line and the sen
 
 from dataclasses import dataclass, field
 
+from reliability.pages import WorkOrderPeriod, work_order_period
 from scores import selectors
 from scores.figures import finance, maturity
 from scores.pages.common import history, history_days
@@ -52,21 +53,29 @@ class SitePage:
     history: list[dict] = field(default_factory=list)
     window_labels: dict[str, str | None] = field(default_factory=dict)  # Window → label
     relationships: list[dict] = field(default_factory=list)  # details["revenue_at_risk"]
+    mtbf: dict | None = None  # details["mtbf"]: the fleet MTBF sentence
     mttr: dict | None = None
     changeover: dict | None = None
     pm_completion: dict | None = None
     maintenance_cost_source: str = ""
     expected_reduction: float | None = None
+    work_orders: WorkOrderPeriod | None = None  # count and net cost of a period
 
 
-def site_page(site, *, as_of, quarters) -> SitePage:
+def site_page(site, *, as_of, quarters, period=None, period_problems=()) -> SitePage:
     """The site page as of ``as_of`` (None: the newest snapshot). ``site`` comes with its
-    portfolio selected."""
+    portfolio selected. ``period`` (reliability.periods.Period): the work-order totals'
+    period, shown with or without a snapshot."""
     standard = selectors.portfolio_standard(site.portfolio)
     snapshot = selectors.site_snapshot(site.pk, as_of)
     proposal = selectors.site_capital_proposal(site.pk)
+    work_orders = None
+    if period is not None:
+        work_orders = work_order_period(
+            site_id=site.pk, site_code=site.code, period=period, problems=period_problems
+        )
     if snapshot is None:
-        return SitePage(site=site, standard=standard, proposal=proposal)
+        return SitePage(site=site, standard=standard, proposal=proposal, work_orders=work_orders)
     details = snapshot.details
     values = selectors.standard_values(standard)
     labels = {window: info["label"] for window, info in details[Detail.WINDOWS].items()}
@@ -95,11 +104,13 @@ def site_page(site, *, as_of, quarters) -> SitePage:
         history=history([site.pk], history_days(snapshot.as_of, quarters), values),
         window_labels=labels,
         relationships=details[Detail.REVENUE_AT_RISK],
+        mtbf=details[Detail.MTBF],
         mttr=details[Detail.MTTR],
         changeover=details[Detail.CHANGEOVER],
         pm_completion=details[Detail.PM_COMPLETION],
         maintenance_cost_source=details[Detail.MAINTENANCE_COST]["source"],
         expected_reduction=details[Detail.ADDRESSABLE_EXPOSURE]["expected_reduction"],
+        work_orders=work_orders,
     )
 
 

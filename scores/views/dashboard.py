@@ -3,11 +3,13 @@ out its charts (scores.charts), render. Filters live in the URL so a view can be
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from core import params
 from portfolio.access import Action, can_write_portfolio
 from portfolio.models import Portfolio, Site
+from reliability import periods
 from scores import charts
 from scores.pages.portfolio import portfolio_page
 from scores.pages.site import site_page
@@ -56,7 +58,11 @@ def site(request, code):
     filters, errors = params.read_filters(
         request.GET, as_of=params.parse_as_of, quarters=params.parse_quarters
     )
-    page = site_page(found, **filters)
+    # Work-order totals: the trailing 12 months to the as-of day (else today), or from/to.
+    period, period_problems = periods.read_period(
+        request.GET, filters["as_of"] or timezone.now().date()
+    )
+    page = site_page(found, **filters, period=period, period_problems=period_problems)
     return render(
         request,
         "scores/site.html",

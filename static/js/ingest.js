@@ -10,6 +10,11 @@
     form.addEventListener("submit", function (event) {
       if (!window.FormData || !window.XMLHttpRequest) { return; } // plain post instead
       event.preventDefault();
+      // Preview: the page answers with its preview section, swapped in here so the chosen
+      // file stays chosen for "Load".
+      var previewing = !!(event.submitter && event.submitter.name === "preview");
+      var data = new FormData(form);
+      if (previewing) { data.append("preview", "1"); }
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);
       box.hidden = false;
@@ -21,7 +26,11 @@
         }
       });
       xhr.addEventListener("load", function () {
-        if (xhr.status === 200 && xhr.responseURL && xhr.responseURL !== window.location.href) {
+        if (previewing && xhr.status === 200) {
+          box.hidden = true;
+          var answer = new DOMParser().parseFromString(xhr.responseText, "text/html");
+          document.getElementById("preview").replaceWith(answer.getElementById("preview"));
+        } else if (xhr.status === 200 && xhr.responseURL && xhr.responseURL !== window.location.href) {
           window.location.assign(xhr.responseURL); // redirected to the new batch's page
         } else if (xhr.status === 413) {
           box.hidden = true;
@@ -36,7 +45,7 @@
         box.hidden = true;
         alert("The upload failed: the connection was lost or the file is too large.");
       });
-      xhr.send(new FormData(form));
+      xhr.send(data);
     });
   }
 

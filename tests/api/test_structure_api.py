@@ -246,6 +246,8 @@ def test_writes_are_refused_and_change_nothing(world, name, method, kind):
     """POST/PUT/PATCH/DELETE answer 405 (401 anonymous) and leave every row as it was."""
     client = client_for(world, name)
     for base, obj, model in _targets(world):
+        if (base, method, kind) == (PORTFOLIOS, "post", "list"):
+            continue  # executives create portfolios: tests/portfolio/test_create_portfolio.py
         before_count = model.objects.count()
         before = model.objects.filter(pk=obj.pk).values().get()
         url = base if kind == "list" else f"{base}{obj.pk}/"

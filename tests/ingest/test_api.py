@@ -50,9 +50,9 @@ def test_integrator_rows_for_a_site_not_granted_are_rejected(world, run_on_commi
         client.get(f"/api/v1/ingest/batches/{batch.pk}/rejected/").streaming_content
     ).decode()
     assert csv_text.splitlines() == [
-        "line,field,reason,raw",
+        "line,field,reason,raw,key",
         "3,site,no site 'site-c' that you may load into,\"site-c,M-1,W2,corrective,"
-        '2026-11-02T08:00Z"',
+        '2026-11-02T08:00Z",W2',
     ]
 
 

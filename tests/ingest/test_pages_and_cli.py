@@ -81,7 +81,7 @@ def test_cli_fails_when_the_file_cannot_be_read(world, tmp_path):
         call_command("ingest", "work_orders", str(tmp_path / "absent.csv"))
 
 
-def test_cli_lists_mappings(capsys):
+def test_cli_lists_mappings(db, capsys):  # stored mappings are listed too
     call_command("ingest", "--list-mappings")
     out = capsys.readouterr().out
     for name in ("canonical", "historian-long", "historian-wide", "cmms-work-orders"):

@@ -11,8 +11,10 @@ one transaction, so each example deletes the readings it stored before the next 
 """
 
 import datetime as dt
+import json
 import random
 import uuid
+from decimal import Decimal
 from unittest import mock
 
 import numpy as np
@@ -24,7 +26,7 @@ from hypothesis import strategies as st
 from ingest import csvchunks, readings
 from ingest.models import Status
 from ingest.services import batch_ingest_file
-from reliability.models import METRIC_BOUNDS, Reading
+from reliability.models import METRIC_BOUNDS, Reading, WorkOrder
 from tests.factories import AssetFactory, SensorFactory
 
 BASE = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
@@ -226,3 +228,159 @@ def test_a_multi_chunk_file_really_is_read_in_chunks_and_compared(sensors, media
     assert read_chunk.call_count > 5
     assert any(found), "no chunk found stored readings in its span"
     loader.check(rows, distinct=len(rows))
+
+
+# --- Work orders: with a built key, whole, re-sent or split, the same rows ---------------
+#
+# A work-order file of CMMS lines (no number column), where some lines repeat exactly and
+# some are credits, is loaded with a mapping "key": our fields, or "row" (a fingerprint of
+# the line and its occurrence among identical lines of the file). Loading it, loading it
+# again, reading it a line or two per chunk, and loading it as two files give the same
+# work orders and the same net totals. "Two files" means: every line identical to another
+# is in the same part (a file's row keys number identical lines within that file, so a
+# split through a group of identical lines renumbers them). Any split at all still gives
+# a subset of the whole file's rows, and the whole file loaded after its parts gives
+# exactly its own rows.
+
+WO_HEADER = "Asset,Date,Description,Type,Parts,Labour\n"
+WO_KEYS = ("row", ["asset", "opened_at", "description"])
+WO_DESCRIPTIONS = ("Belt", "Bearing, DE", 'Seal "B"', "Credit note")
+WO_MAPPING = {
+    "name": "cmms-no-number",
+    "kind": "work_orders",
+    "columns": {
+        "Asset": "asset",
+        "Date": "opened_at",
+        "Description": "description",
+        "Type": "kind",
+        "Parts": "parts_cost",
+        "Labour": "labour_cost",
+    },
+    "timestamp_format": "%m/%d/%Y",
+    "timezone": "site",
+    "value_maps": {"kind": {"CM": "corrective", "PM": "preventive", "EM": "emergency"}},
+}
+
+
+@st.composite
+def work_order_files(draw):
+    """(lines, part of each line): distinct lines, some sent several times, in two parts
+    that no group of identical lines straddles."""
+    specs = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 1),  # asset
+                st.integers(1, 28),  # day of November 2026
+                st.sampled_from(WO_DESCRIPTIONS),
+                st.sampled_from(("CM", "PM", "EM")),
+                st.integers(-50_000, 50_000),  # parts, cents: credits too
+                st.integers(-20_000, 20_000),  # labour, cents
+                st.integers(1, 3),  # times the line is sent
+                st.booleans(),  # in the second part
+            ),
+            min_size=1,
+            max_size=8,
+            unique_by=lambda s: s[:3],  # the field key: one line per key
+        )
+    )
+    return specs
+
+
+def work_order_line(spec, assets) -> str:
+    asset, day, description, kind, parts, labour = spec[:6]
+    quoted = '"' + description.replace('"', '""') + '"'
+    money = f"{Decimal(parts) / 100:.2f},{Decimal(labour) / 100:.2f}"
+    return f"{assets[asset].code},11/{day:02d}/2026,{quoted},{kind},{money}"
+
+
+def stored_work_orders(site):
+    rows = WorkOrder.objects.filter(site=site).values_list(
+        "external_id", "asset_id", "kind", "opened_at", "description", "parts_cost", "labour_cost"
+    )
+    return set(rows)
+
+
+def work_order_totals(site):
+    orders = WorkOrder.objects.filter(site=site)
+    return (
+        orders.count(),
+        sum((o.parts_cost for o in orders), Decimal(0)),
+        sum((o.labour_cost for o in orders), Decimal(0)),
+    )
+
+
+@pytest.fixture
+def wo_assets(db):
+    first = AssetFactory()
+    return [first, AssetFactory(line=first.line, site=first.site)]
+
+
+@settings(
+    max_examples=8,  # ten loads each: keep the suite fast
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(specs=work_order_files(), key=st.sampled_from(WO_KEYS), data=st.data())
+def test_any_loading_of_a_work_order_file_gives_the_same_rows_and_totals(
+    wo_assets, media_root, specs, key, data
+):
+    site = wo_assets[0].site
+    WorkOrder.objects.filter(site=site).delete()
+    folder = media_root / f"example-{uuid.uuid4().hex}"
+    folder.mkdir()
+    mapping = folder / "mapping.json"
+    mapping.write_text(json.dumps({**WO_MAPPING, "key": key}))
+    files = iter(range(100))
+
+    def load(lines):
+        path = folder / f"wo-{next(files)}.csv"
+        path.write_text(WO_HEADER + "".join(line + "\n" for line in lines))
+        batch = batch_ingest_file(path=path, kind="work_orders", mapping=str(mapping), site=site)
+        assert batch.status == Status.DONE, batch.error
+        assert batch.rows_read == len(lines)
+        return batch
+
+    def reset():
+        found = (stored_work_orders(site), work_order_totals(site))
+        WorkOrder.objects.filter(site=site).delete()
+        return found
+
+    sent = [(work_order_line(s, wo_assets), s) for s in specs for _ in range(s[6])]
+    order = data.draw(st.permutations(range(len(sent))), label="order")
+    lines = [sent[i][0] for i in order]
+    # Expected by hand: a row key keeps every line, a field key one per distinct line.
+    counted = [s for _, s in sent] if key == "row" else specs
+    expected = (
+        len(counted),
+        sum((Decimal(s[4]) / 100 for s in counted), Decimal(0)),
+        sum((Decimal(s[5]) / 100 for s in counted), Decimal(0)),
+    )
+
+    first = load(lines)
+    assert first.rows_rejected == (0 if key == "row" else len(sent) - len(specs))
+    whole = reset()
+    assert whole[1] == expected
+
+    load(lines)
+    again = load(lines)  # re-sent: every row already stored, nothing changes
+    assert (again.rows_inserted, again.rows_updated) == (0, 0)
+    assert reset() == whole
+
+    with override_settings(INGEST_RECORD_CHUNK_BYTES=TINY_CHUNK_BYTES):
+        load(lines)
+    assert reset() == whole
+
+    # Two files; no group of identical lines straddles them.
+    load([line for line, s in sent if not s[7]])
+    load([line for line, s in sent if s[7]])
+    assert reset() == whole
+
+    # Any cut of the file: its parts hold a subset of its rows, and the whole file loaded
+    # after them adds the rest.
+    cut = data.draw(st.integers(0, len(lines)), label="cut")
+    load(lines[:cut])
+    load(lines[cut:])
+    assert stored_work_orders(site) <= whole[0]
+    load(lines)
+    assert reset() == whole

@@ -39,13 +39,17 @@ NAT = pd.NaT
 JAN1, JAN11 = ts("2026-01-01"), ts("2026-01-11")  # a 10-day window = 240 h
 
 
+OPEN = "open"  # a 4th element: the failure is still open (the asset is down now)
+
+
 def failures(*rows) -> pd.DataFrame:
-    """Rows of (asset_id, started_at, ended_at or None)."""
+    """Rows of (asset_id, started_at, ended_at or None[, OPEN])."""
     return pd.DataFrame(
         {
             "asset_id": [row[0] for row in rows],
             "started_at": pd.to_datetime([row[1] for row in rows], utc=True),
             "ended_at": pd.to_datetime([row[2] for row in rows], utc=True),
+            "is_open": [len(row) > 3 and row[3] == OPEN for row in rows],
         }
     )
 
@@ -95,8 +99,8 @@ def test_downtime_overlap_window_edges_open_failure_and_duplicate_rows():
         (1, "2026-01-02 12:30", "2026-01-02 15:00"),
         # asset 1: 01-10 20:00 -> 01-11 08:00 crosses the window end: 4 h inside
         (1, "2026-01-10 20:00", "2026-01-11 08:00"),
-        # asset 2: still down (ended_at NaT) since 01-10 12:00: clipped at 01-11 00:00 = 12 h
-        (2, "2026-01-10 12:00", None),
+        # asset 2: open (still down) since 01-10 12:00: clipped at 01-11 00:00 = 12 h
+        (2, "2026-01-10 12:00", None, OPEN),
         # asset 3: entirely before the window: 0 h, but still listed
         (3, "2025-12-01 00:00", "2025-12-02 00:00"),
     )
@@ -108,8 +112,14 @@ def test_downtime_overlap_window_edges_open_failure_and_duplicate_rows():
 
 
 def test_downtime_open_failure_started_before_window_is_down_all_window():
-    log = failures((7, "2025-06-01", None))
+    log = failures((7, "2025-06-01", None, OPEN))
     assert downtime_hours(log, JAN1, JAN11).to_dict() == {7: 240.0}
+
+
+def test_downtime_failure_without_end_and_not_open_adds_nothing():
+    # an unknown duration is not "down until the window ends"
+    log = failures((7, "2026-01-02", None), (8, "2025-06-01", None))
+    assert downtime_hours(log, JAN1, JAN11).to_dict() == {7: 0.0, 8: 0.0}
 
 
 def test_downtime_empty_inputs():
@@ -152,7 +162,7 @@ def test_mtbf_hand_worked_table():
         # asset "B": started before the window (not counted), 3 h of it inside;
         # then one failure in the window, still open: down from 01-10 18:00 to 01-11 = 6 h
         ("B", "2025-12-31 21:00", "2026-01-01 03:00"),
-        ("B", "2026-01-10 18:00", None),
+        ("B", "2026-01-10 18:00", None, OPEN),
         # asset "Z" is not asked for: ignored
         ("Z", "2026-01-05 00:00", "2026-01-05 01:00"),
     )
@@ -223,21 +233,28 @@ def test_mttr_counts_completed_corrective_and_emergency_only():
         ("Emergency", "2026-01-03 00:00", "2026-01-03 06:00"),  # 6 h (case-insensitive)
         ("preventive", "2026-01-04 00:00", "2026-01-04 09:00"),  # not a repair: ignored
         ("corrective", "2025-12-31 20:00", "2026-01-01 04:00"),  # 8 h, completed in window
-        ("corrective", None, "2026-01-05 00:00"),  # no start: ignored
+        ("corrective", None, "2026-01-05 00:00"),  # no start: a repair without a time
         ("emergency", "2026-01-10 20:00", "2026-01-11 02:00"),  # completed after window
         ("corrective", "2026-01-09 00:00", None),  # not completed: ignored
     ]
     orders = pd.DataFrame(rows, columns=["kind", "started_at", "completed_at"])
     orders["started_at"] = pd.to_datetime(orders["started_at"], utc=True)
     orders["completed_at"] = pd.to_datetime(orders["completed_at"], utc=True)
-    # mean = (2 + 6 + 8) / 3 = 16/3 h
+    # mean = (2 + 6 + 8) / 3 = 16/3 h, from 3 of 4 repairs
     result = mttr(orders, JAN1, JAN11)
     assert result["count"] == 3
+    assert result["events"] == 4
+    assert result["without_time"] == 1
     assert result["hours"] == pytest.approx(16 / 3)
 
 
 def test_mttr_none_when_nothing_completed():
-    assert mttr(pd.DataFrame(), JAN1, JAN11) == {"hours": None, "count": 0}
+    assert mttr(pd.DataFrame(), JAN1, JAN11) == {
+        "hours": None,
+        "count": 0,
+        "events": 0,
+        "without_time": 0,
+    }
 
 
 # --------------------------------------------------------------------------------------

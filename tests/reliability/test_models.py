@@ -174,13 +174,20 @@ def test_negative_replacement_value_is_refused():
     AssetFactory(replacement_value=Decimal("0"))
 
 
-@pytest.mark.parametrize("field", ["parts_cost", "labour_hours", "labour_cost"])
-def test_negative_work_order_cost_is_refused(field):
-    """Negative parts cost, labour hours or labour cost on a work order is refused."""
+def test_negative_labour_hours_are_refused():
+    """Hours are never negative; a credit is money, not time."""
     assert_refused(
-        "workorder_costs_non_negative", lambda: WorkOrderFactory(**{field: Decimal("-1")})
+        "workorder_hours_non_negative", lambda: WorkOrderFactory(labour_hours=Decimal("-1"))
     )
-    WorkOrderFactory(**{field: Decimal("0")})
+    WorkOrderFactory(labour_hours=Decimal("0"))
+
+
+@pytest.mark.parametrize("field", ["parts_cost", "labour_cost"])
+def test_a_credit_work_order_is_accepted(field):
+    """Credit notes and reversals: money may be negative."""
+    order = WorkOrderFactory(**{field: Decimal("-125.50")})
+    order.refresh_from_db()
+    assert getattr(order, field) == Decimal("-125.50")
 
 
 # --- Time order -----------------------------------------------------------------------
@@ -194,17 +201,31 @@ def test_changeover_window_must_end_after_it_starts(ends_at):
     )
 
 
-@pytest.mark.parametrize("ended_at", [T0, T0 - HOUR], ids=["equal", "before"])
-def test_failure_event_must_end_after_it_starts(ended_at):
-    """A failure ending at or before its start is refused."""
+def test_failure_event_must_not_end_before_it_starts():
+    """A failure ending before its start is refused."""
     assert_refused(
-        "failure_end_after_start", lambda: FailureEventFactory(started_at=T0, ended_at=ended_at)
+        "failure_end_not_before_start",
+        lambda: FailureEventFactory(started_at=T0, ended_at=T0 - HOUR),
     )
 
 
-def test_failure_event_still_down_is_accepted():
-    """A failure without an end (asset still down) is accepted."""
-    assert FailureEventFactory(started_at=T0, ended_at=None).ended_at is None
+def test_failure_event_of_zero_duration_is_accepted():
+    """A stop logged with its end equal to its start is a real event of 0 h."""
+    assert FailureEventFactory(started_at=T0, ended_at=T0).ended_at == T0
+
+
+def test_failure_event_without_an_end_is_accepted_open_or_not():
+    """No end: an unknown duration, or (explicitly open) still down."""
+    assert FailureEventFactory(started_at=T0, ended_at=None).is_open is False
+    assert FailureEventFactory(started_at=T0 + HOUR, ended_at=None, is_open=True).is_open
+
+
+def test_an_open_failure_has_no_end():
+    """Open means down now: an end time contradicts it."""
+    assert_refused(
+        "failure_open_has_no_end",
+        lambda: FailureEventFactory(started_at=T0, ended_at=T0 + HOUR, is_open=True),
+    )
 
 
 @pytest.mark.parametrize(

@@ -26,12 +26,13 @@ def ts(text: str) -> pd.Timestamp:
 
 
 def failures(*rows) -> pd.DataFrame:
-    """Rows of (asset_id, started_at, ended_at or None)."""
+    """Rows of (asset_id, started_at, ended_at or None[, "open"])."""
     return pd.DataFrame(
         {
             "asset_id": [row[0] for row in rows],
             "started_at": pd.to_datetime([row[1] for row in rows], utc=True),
             "ended_at": pd.to_datetime([row[2] for row in rows], utc=True),
+            "is_open": [len(row) > 3 and row[3] == "open" for row in rows],
         }
     )
 
@@ -170,7 +171,7 @@ def test_time_between_failures_hand_worked():
         (1, "2026-01-01 10:00", "2026-01-01 11:00"),
         (1, "2026-01-02 10:00", "2026-01-02 12:00"),
         # asset 2: one failure at 24 h, still down (open): down 24 h -> 72 h
-        (2, "2026-01-02 00:00", None),
+        (2, "2026-01-02 00:00", None, "open"),
         # asset 4: a failure before the window, ended 2 h into it
         (4, "2025-12-31 20:00", "2026-01-01 02:00"),
     )

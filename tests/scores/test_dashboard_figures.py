@@ -104,7 +104,8 @@ def test_mttr_by_asset_counts_what_mttr_counts():
     assert table.loc[1, "hours"] == 3.0 and table.loc[1, "count"] == 2
     assert table.loc[2, "hours"] == 1.0 and table.loc[2, "count"] == 1
     overall = metrics.mttr(orders, T0, T0 + pd.Timedelta(days=1))
-    assert overall == {"hours": pytest.approx(7 / 3), "count": 3}
+    assert overall == {"hours": pytest.approx(7 / 3), "count": 3, "events": 3, "without_time": 0}
+    assert table["events"].to_dict() == {1: 2, 2: 1}
 
 
 def test_tier1_reliability_table():

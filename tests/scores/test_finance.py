@@ -29,8 +29,7 @@ Q1_END = datetime(2026, 4, 1, tzinfo=UTC)  # exclusive
 # --- emergency_premium ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def work_orders():
+def emergency_orders():
     return pd.DataFrame(
         [
             ("W1", "emergency", "2026-01-01T00:00:00Z", 1000.0, 500.0),  # on window start: in
@@ -42,6 +41,11 @@ def work_orders():
         ],
         columns=["work_order_id", "kind", "completed_at", "parts_cost", "labour_cost"],
     )
+
+
+@pytest.fixture
+def work_orders():
+    return emergency_orders()
 
 
 def test_emergency_premium_is_the_cost_above_planned(work_orders):
@@ -77,6 +81,33 @@ def test_emergency_premium_reads_naive_bounds_as_utc_and_decimals():
     assert result["cost"] == 150.0
     assert result["premium"] == pytest.approx(100.0)  # 150 × (1 − 1/3)
     assert "work_order_ids" not in result
+
+
+def test_emergency_premium_nets_credit_rows():
+    """A reversal of 500 on W1's parts nets: 1500 − 500 + 2000 + 300 = 3300 (not refused)."""
+    credit = pd.DataFrame(
+        [("W1-CR", "emergency", "2026-01-02T00:00:00Z", -500.0, 0.0)],
+        columns=["work_order_id", "kind", "completed_at", "parts_cost", "labour_cost"],
+    )
+    frame = pd.concat([emergency_orders(), credit], ignore_index=True)
+
+    result = emergency_premium(frame, Q1_START, Q1_END, 3.0)
+
+    assert result["cost"] == 3300.0
+    assert result["premium"] == pytest.approx(2200.0)  # 3300 × (1 − 1/3)
+    assert result["count"] == 4
+
+
+def test_emergency_work_netting_to_a_credit_has_no_premium():
+    """Only a credit in the window: cost −250, premium 0 (a credit avoids no emergency)."""
+    frame = pd.DataFrame(
+        [("emergency", "2026-02-01T00:00:00Z", -200.0, -50.0)],
+        columns=["kind", "completed_at", "parts_cost", "labour_cost"],
+    )
+
+    result = emergency_premium(frame, Q1_START, Q1_END, 3.0)
+
+    assert (result["cost"], result["premium"], result["count"]) == (-250.0, 0.0, 1)
 
 
 def test_emergency_premium_without_work_orders():

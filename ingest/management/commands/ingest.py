@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ingest import mappings, services
 from ingest.api.serializers import IngestBatchSerializer
 from ingest.kinds import SPECS
-from ingest.models import Kind, Source, Status
+from ingest.models import Kind, Mapping, Source, Status
 from portfolio.models import Site
 
 
@@ -23,7 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", nargs="?", choices=Kind.values, help="What the file holds.")
         parser.add_argument("file", nargs="?", help="The CSV file.")
-        parser.add_argument("--mapping", default=mappings.CANONICAL, help="Column mapping name.")
+        parser.add_argument(
+            "--mapping",
+            default=mappings.CANONICAL,
+            help="Column mapping: a shipped or stored mapping's name, or a PATH.json file.",
+        )
         parser.add_argument("--site", help="Site code for rows that name none.")
         parser.add_argument(
             "--column",
@@ -109,6 +113,11 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}  ({kinds})")
             if mapping.description:
                 self.stdout.write(f"    {mapping.description}")
+        for stored in Mapping.objects.select_related("portfolio"):
+            scope = stored.portfolio.code if stored.portfolio else "shared"
+            self.stdout.write(f"{stored.name}  ({stored.kind or 'any kind'}; stored, {scope})")
+            if stored.description:
+                self.stdout.write(f"    {stored.description}")
         self.stdout.write("\nOur columns per kind (canonical), * required:")
         for kind, spec in SPECS.items():
             names = ", ".join(f.name + ("*" if f.required else "") for f in spec.fields)

@@ -1,0 +1,352 @@
+"""Failures without end times, open failures, zero durations and installation dates: MTBF,
+fleet MTBF and MTTR counted as a reliability engineer counts them in a spreadsheet.
+
+Issue 13, defects 1 and 2. Windows are half-open [start, end) in UTC; 2026 has 365 days,
+so a year window is 8,760 h. Every expected number is worked out beside it.
+"""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from ingest.models import Status
+from ingest.services import batch_ingest_file
+from reliability import metrics, statistics
+from reliability.models import FailureEvent
+from reliability.selectors import (
+    asset_reliability_figures,
+    asset_reliability_inputs,
+    failure_frame,
+)
+from scores.models import SiteScoreSnapshot
+from scores.services import site_recompute_scores
+from scores.snapshot import Detail
+from tests.factories import AssetFactory, FailureEventFactory, LineFactory, WorkOrderFactory
+from tests.people import client_for
+
+UTC = dt.UTC
+YEAR_START, YEAR_END = pd.Timestamp("2026-01-01", tz="UTC"), pd.Timestamp("2027-01-01", tz="UTC")
+YEAR_HOURS = 8760.0
+
+
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def log(*rows) -> pd.DataFrame:
+    """Rows of (asset_id, started_at, ended_at or None, is_open)."""
+    return pd.DataFrame(
+        {
+            "asset_id": [r[0] for r in rows],
+            "started_at": pd.to_datetime([r[1] for r in rows], utc=True, format="mixed"),
+            "ended_at": pd.to_datetime([r[2] for r in rows], utc=True, format="mixed"),
+            "is_open": [bool(r[3]) if len(r) > 3 else False for r in rows],
+        }
+    )
+
+
+# --- pure functions ----------------------------------------------------------------------
+
+
+def test_fleet_of_100_assets_with_failures_without_end_times():
+    """Asset i < 98 fails (i mod 5) + 1 times, none with an end time; assets 0–9 log their
+    first failure twice at the same instant (one event); assets 98 and 99 never fail."""
+    rows = []
+    for asset in range(98):
+        for k in range(asset % 5 + 1):
+            start = YEAR_START + pd.Timedelta(days=30 * k + 1, hours=asset)
+            rows.append((asset, start, None))
+            if asset < 10 and k == 0:
+                rows.append((asset, start, None))  # the same failure logged twice
+    table = metrics.mtbf(log(*rows), range(100), YEAR_START, YEAR_END)
+    # events: 19 cycles of 1+2+3+4+5 = 285 for assets 0–94, then 1+2+3 for 95–97: 291
+    assert int(table["failures"].sum()) == 291
+    assert (table["downtime_hours"] == 0.0).all()  # unknown durations take nothing off
+    fleet = metrics.fleet_mtbf(table)
+    assert fleet == {
+        "hours": 100 * YEAR_HOURS / 291,  # 876,000 h ÷ 291 events = 3,010.3 h
+        "censored": False,
+        "operating_hours": 876_000.0,
+        "failures": 291,
+        "assets": 100,
+    }
+    # the two without failures: censored at the whole year, never infinite or zero
+    assert (
+        table.loc[98].to_dict()
+        == table.loc[99].to_dict()
+        == {
+            "operating_hours": YEAR_HOURS,
+            "failures": 0,
+            "mtbf_hours": YEAR_HOURS,
+            "censored": True,
+            "downtime_hours": 0.0,
+        }
+    )
+
+
+def test_seven_failures_without_end_times_in_a_year():
+    rows = [(1, YEAR_START + pd.Timedelta(days=50 * k), None) for k in range(7)]
+    row = metrics.mtbf(log(*rows), [1], YEAR_START, YEAR_END).loc[1]
+    assert row["downtime_hours"] == 0.0  # not 8,658 h
+    assert row["mtbf_hours"] == YEAR_HOURS / 7  # 1,251.4 h
+
+
+def test_fleet_without_failures_is_censored_at_its_operating_hours():
+    fleet = metrics.fleet_mtbf(metrics.mtbf(log(), [1, 2], YEAR_START, YEAR_END))
+    assert (fleet["hours"], fleet["censored"]) == (2 * YEAR_HOURS, True)  # "> 17,520 h"
+    assert metrics.fleet_mtbf(metrics.mtbf(log(), [], YEAR_START, YEAR_END))["hours"] is None
+
+
+def test_only_an_open_failure_runs_to_the_window_end():
+    failures = log(
+        (1, "2026-12-31 12:00", None, True),  # open: down 12 h to the window end
+        (2, "2026-12-31 12:00", None, False),  # no end, not open: unknown, 0 h
+    )
+    table = metrics.mtbf(failures, [1, 2], YEAR_START, YEAR_END)
+    assert table["downtime_hours"].to_dict() == {1: 12.0, 2: 0.0}
+    assert table["mtbf_hours"].to_dict() == {1: YEAR_HOURS - 12, 2: YEAR_HOURS}
+    # a frame without is_open: a missing end is an unknown duration
+    assert metrics.downtime_hours(failures.drop(columns="is_open"), YEAR_START, YEAR_END).sum() == 0
+
+
+def test_zero_duration_failure_is_one_event_of_zero_hours():
+    failures = log((1, "2026-03-01 08:00", "2026-03-01 08:00"))
+    row = metrics.mtbf(failures, [1], YEAR_START, YEAR_END).loc[1]
+    assert (row["failures"], row["downtime_hours"], row["mtbf_hours"]) == (1, 0.0, YEAR_HOURS)
+    assert metrics.mttr(pd.DataFrame(), YEAR_START, YEAR_END, failures) == {
+        "hours": 0.0,
+        "count": 1,
+        "events": 1,
+        "without_time": 0,
+    }
+
+
+def test_operating_time_starts_at_installation():
+    failures = log(
+        (1, "2026-03-01", "2026-03-02"),  # before asset 1 existed: not in its window
+        (1, "2026-08-01 00:00", "2026-08-01 02:00"),  # 2 h down
+    )
+    installed = {1: dt.date(2026, 7, 1), 3: dt.date(2027, 2, 1)}
+    table = metrics.mtbf(failures, [1, 2, 3], YEAR_START, YEAR_END, installed=installed)
+    # asset 1: 2026-07-01 → 2027-01-01 is 184 days = 4,416 h, less 2 h down, 1 failure
+    assert table.loc[1, "operating_hours"] == 4414.0
+    assert (table.loc[1, "failures"], table.loc[1, "mtbf_hours"]) == (1, 4414.0)
+    assert table.loc[2, "operating_hours"] == YEAR_HOURS  # no date: before the window
+    # asset 3 installed after the window: 0 h, censored at 0 h
+    assert table.loc[3].to_dict() == {
+        "operating_hours": 0.0,
+        "failures": 0,
+        "mtbf_hours": 0.0,
+        "censored": True,
+        "downtime_hours": 0.0,
+    }
+
+
+def test_mtbf_trend_counts_quarters_from_installation():
+    trend = statistics.mtbf_trend(
+        log(), [1], ts("2027-01-15"), quarters=4, installed={1: dt.date(2026, 8, 1)}
+    )
+    # 2026 Q1, Q2 before installation: 0 h; Q3 from 08-01 = 61 days; Q4 = 92 days
+    assert trend.loc[1, "quarters"] == [0.0, 0.0, 61 * 24.0, 92 * 24.0]
+
+
+def test_time_between_failures_censors_from_installation():
+    table = statistics.time_between_failures(
+        log(), YEAR_START, YEAR_END, asset_ids=[1], installed={1: dt.date(2026, 7, 1)}
+    )
+    assert list(table.itertuples(index=False, name=None)) == [(1, 4416.0, False)]
+
+
+def orders(*rows) -> pd.DataFrame:
+    """Rows of (work_order_id, asset_id, kind, started_at, completed_at)."""
+    frame = pd.DataFrame(
+        rows, columns=["work_order_id", "asset_id", "kind", "started_at", "completed_at"]
+    )
+    for column in ("started_at", "completed_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="mixed")
+    return frame
+
+
+def test_mttr_counts_failures_and_unlinked_repairs_and_says_how_many_lack_a_time():
+    failures = log(
+        (1, "2026-02-01 08:00", "2026-02-01 11:00"),  # 3 h from its own end
+        (1, "2026-03-01 08:00", None),  # no end: its work order 20 took 5 h
+        (1, "2026-04-01 08:00", None),  # no end, no work order: unknown
+        (2, "2026-05-01 08:00", None, True),  # open: no repair time yet
+        (2, "2026-06-01 08:00", "2026-06-01 09:00"),  # one event on two rows: the
+        (2, "2026-06-01 08:00", "2026-06-01 10:00"),  # later end counts, 2 h
+    ).assign(work_order_id=[None, 20, None, None, None, None])
+    work = orders(
+        (20, 1, "corrective", "2026-03-01 09:00", "2026-03-01 14:00"),  # linked: no 2nd count
+        (21, 1, "emergency", "2026-07-01 00:00", "2026-07-01 04:00"),  # unlinked: 4 h
+        (22, 2, "corrective", None, "2026-07-02 00:00"),  # unlinked, no start: unknown
+        (23, 2, "preventive", "2026-07-03 00:00", "2026-07-03 09:00"),  # not a repair
+    )
+    result = metrics.mttr(work, YEAR_START, YEAR_END, failures)
+    # events: 5 failures + work orders 21 and 22 = 7; times 3, 5, 2, 4 → 14 ÷ 4 = 3.5 h
+    assert result == {"hours": 3.5, "count": 4, "events": 7, "without_time": 3}
+    by_asset = metrics.mttr_by_asset(work, YEAR_START, YEAR_END, failures)
+    # asset 1: 3, 5, 4 h of 4 events → 4 h; asset 2: 2 h of 3 events
+    assert by_asset.to_dict("index") == {
+        1: {"hours": 4.0, "count": 3, "events": 4},
+        2: {"hours": 2.0, "count": 1, "events": 3},
+    }
+
+
+# --- the database and the pipeline -------------------------------------------------------
+
+
+def test_the_database_takes_zero_durations_and_refuses_an_open_failure_with_an_end(db):
+    asset = AssetFactory()
+    moment = dt.datetime(2026, 3, 1, 8, tzinfo=UTC)
+    FailureEventFactory(asset=asset, started_at=moment, ended_at=moment)
+    assert FailureEvent.objects.get().ended_at == moment
+    with pytest.raises(IntegrityError, match="failure_open_has_no_end"), transaction.atomic():
+        FailureEventFactory(asset=asset, started_at=moment, ended_at=moment, is_open=True)
+
+
+def test_as_of_read_counts_a_failure_ended_later_as_open(db):
+    asset = AssetFactory()
+    FailureEventFactory(
+        asset=asset,
+        started_at=dt.datetime(2026, 12, 31, 12, tzinfo=UTC),
+        ended_at=dt.datetime(2027, 1, 2, tzinfo=UTC),  # after the as-of day
+    )
+    FailureEventFactory(
+        asset=asset, started_at=dt.datetime(2026, 6, 1, tzinfo=UTC), ended_at=None
+    )  # no end, not open: unknown duration
+    frame = failure_frame(FailureEvent.objects.all(), YEAR_START, YEAR_END)
+    assert sorted(zip(frame["started_at"].dt.month, frame["is_open"], strict=True)) == [
+        (6, False),
+        (12, True),
+    ]
+    figures = asset_reliability_figures(asset.pk, dt.date(2026, 12, 31))
+    # trailing 365 days to the end of 2026-12-31 = the year 2026: 12 h down (the open one)
+    assert figures["mtbf"]["downtime_hours"] == 12.0
+    assert figures["mtbf"]["hours"] == (YEAR_HOURS - 12) / 2
+    assert figures["mttr"] == {"hours": None, "count": 0, "events": 2, "without_time": 2}
+
+
+def test_asset_installed_mid_window_in_site_time(db):
+    asset = AssetFactory(installed_on=dt.date(2026, 7, 1))  # site in America/Detroit (UTC−4)
+    inputs = asset_reliability_inputs(asset.pk, dt.date(2026, 12, 31))
+    assert inputs.installed == {asset.pk: ts("2026-07-01 04:00")}
+    figures = asset_reliability_figures(asset.pk, dt.date(2026, 12, 31))
+    assert figures["mtbf"]["operating_hours"] == 4416.0 - 4  # from 04:00 UTC on 07-01
+    assert figures["mtbf"]["censored"] is True
+
+
+FAILURE_LOG = (
+    "site,asset,started_at,ended_at,open,work_order\n"
+    "site-a,P-1,2026-02-01T08:00:00Z,2026-02-01T10:00:00Z,,\n"  # 2 h
+    "site-a,P-1,2026-03-01T08:00:00Z,,,\n"  # no end: unknown duration
+    "site-a,P-1,2026-04-01T08:00:00Z,,no,WO-9\n"  # no end: its work order took 3 h
+    "site-a,P-1,2026-05-01T08:00:00Z,,,\n"
+    "site-a,P-1,2026-12-31T20:00:00Z,,yes,\n"  # open: down 4 h to the window end
+    "site-a,P-1,2026-06-01T08:00:00Z,2026-06-01T09:00:00Z,yes,\n"  # open and ended: refused
+)
+
+
+@pytest.fixture
+def load(tmp_path):
+    counter = iter(range(100))
+
+    def _load(kind, text):
+        path = tmp_path / f"{kind}-{next(counter)}.csv"
+        path.write_text(text, encoding="utf-8")
+        return batch_ingest_file(path=path, kind=kind, user=None)
+
+    return _load
+
+
+def test_failure_log_without_end_times_through_ingest_and_recompute(world, load):
+    """Site A holds the world's M-1 (Tier 1, no failure), P-1 and P-2 (no failure)."""
+    site = world.site_a
+    line = LineFactory(site=site, code="l1")
+    asset = AssetFactory(site=site, line=line, code="P-1", tier=1)
+    AssetFactory(site=site, line=line, code="P-2", tier=2)  # never fails
+    WorkOrderFactory(
+        asset=asset,
+        external_id="WO-9",
+        opened_at=dt.datetime(2026, 4, 1, 8, tzinfo=UTC),
+        started_at=dt.datetime(2026, 4, 1, 9, tzinfo=UTC),
+        completed_at=dt.datetime(2026, 4, 1, 12, tzinfo=UTC),
+    )
+    batch = load("failure_events", FAILURE_LOG)
+    assert (batch.status, batch.rows_inserted, batch.rows_rejected) == (Status.DONE, 5, 1)
+    assert list(batch.rejected_rows.values_list("line", "field")) == [(7, "open")]
+    assert FailureEvent.objects.filter(is_open=True).count() == 1
+    assert FailureEvent.objects.filter(ended_at__isnull=True, is_open=False).count() == 3
+
+    snapshot = site_recompute_scores(site_id=site.pk, as_of=dt.date(2026, 12, 31))
+    details = snapshot.details
+    # P-1: 8,760 − (2 + 4) h = 8,754 h over 5 events; M-1, P-2: 8,760 h each, no failure
+    assert details[Detail.MTBF]["fleet_hours"] == (3 * YEAR_HOURS - 6) / 5  # 5,254.8 h
+    assert details[Detail.MTBF]["fleet_censored"] is False
+    # repairs: 2 h, WO-9's 3 h; two unknown, the open one has no time yet
+    assert details[Detail.MTTR] == {"hours": 2.5, "count": 2, "events": 5, "without_time": 3}
+    tier1 = {row["code"]: row for row in details[Detail.TIER1]}
+    assert (tier1["P-1"]["mtbf_hours"], tier1["P-1"]["mttr_hours"]) == ((YEAR_HOURS - 6) / 5, 2.5)
+    assert (tier1["M-1"]["mtbf_hours"], tier1["M-1"]["mtbf_censored"]) == (YEAR_HOURS, True)
+
+    page = client_for(world, "manager_a").get(reverse("scores:site", args=["site-a"]))
+    text = " ".join(page.content.decode().split())
+    assert "Fleet MTBF 5,255 h (219 d) over 5 failures of 3 assets" in text
+    assert "from 2 of 5 repairs; 3 have no repair time" in text
+
+
+def test_site_page_renders_a_snapshot_stored_before_fleet_mtbf(world):
+    site = world.site_a
+    site_recompute_scores(site_id=site.pk, as_of=dt.date(2026, 12, 31))
+    snapshot = SiteScoreSnapshot.objects.get(site=site)
+    for key in ("fleet_hours", "fleet_censored"):
+        del snapshot.details[Detail.MTBF][key]
+    for key in ("events", "without_time"):
+        del snapshot.details[Detail.MTTR][key]
+    snapshot.save()
+    page = client_for(world, "manager_a").get(reverse("scores:site", args=["site-a"]))
+    assert page.status_code == 200
+    assert "Fleet MTBF" in page.content.decode()
+
+
+def test_an_open_failure_is_closed_by_resending_it_with_its_end(world, load):
+    AssetFactory(site=world.site_a, line=LineFactory(site=world.site_a), code="P-1")
+    header = "site,asset,started_at,ended_at,open\n"
+    first = load("failure_events", header + "site-a,P-1,2026-11-02T08:00:00Z,,true\n")
+    assert (first.rows_inserted, FailureEvent.objects.get().is_open) == (1, True)
+    # the next export has no open column, and gives the end
+    again = load(
+        "failure_events",
+        "site,asset,started_at,ended_at\nsite-a,P-1,2026-11-02T08:00:00Z,2026-11-02T09:30:00Z\n",
+    )
+    assert (again.rows_updated, again.rows_rejected) == (1, 0)
+    event = FailureEvent.objects.get()
+    assert (event.is_open, event.ended_at) == (False, dt.datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
+
+
+def test_an_open_failure_re_sent_without_its_state_or_end_stays_open(world, load):
+    """Columns absent from a file are left as they were: a failure log without an ``open``
+    column and still without an end does not close a failure known to be open."""
+    AssetFactory(site=world.site_a, line=LineFactory(site=world.site_a), code="P-1")
+    load("failure_events", "site,asset,started_at,open\nsite-a,P-1,2026-11-02T08:00:00Z,yes\n")
+    for text in (
+        "site,asset,started_at,ended_at,description\nsite-a,P-1,2026-11-02T08:00:00Z,,seal\n",
+        "site,asset,started_at\nsite-a,P-1,2026-11-02T08:00:00Z\n",
+    ):
+        batch = load("failure_events", text)
+        assert batch.rows_rejected == 0
+        assert FailureEvent.objects.get().is_open is True
+
+
+def test_asset_page_tells_an_open_failure_from_an_unrecorded_end(world):
+    asset = AssetFactory(site=world.site_a, line=LineFactory(site=world.site_a))
+    FailureEventFactory(asset=asset, started_at=dt.datetime(2026, 5, 1, tzinfo=UTC), ended_at=None)
+    FailureEventFactory(
+        asset=asset, started_at=dt.datetime(2026, 6, 1, tzinfo=UTC), ended_at=None, is_open=True
+    )
+    page = client_for(world, "manager_a").get(reverse("asset", args=[asset.pk]))
+    html = page.content.decode()
+    assert html.count("still down") == 1 and html.count("end not recorded") == 1
