@@ -114,7 +114,7 @@ def _run(batch, mapping, chunk, header) -> Preview:
     if batch.kind == Kind.READINGS:
         shown = _typed_readings(frame, ctx, sensors)
     else:
-        shown = _typed_records(records.prepare(frame, spec, ctx))
+        shown = _typed_records(records.prepare(frame, spec, ctx), spec)
     batch.file.name = "preview.csv"  # a name only: no file is stored
     batch.save()
     services._commit_chunk(
@@ -138,12 +138,13 @@ def _run(batch, mapping, chunk, header) -> Preview:
     )
 
 
-def _typed_records(prepared: records.Prepared) -> dict[str, list]:
-    """Our columns as they would be stored: codes resolved to ids, blanks as None."""
-    return {
-        name: [_plain(value) for value in series.to_numpy()]
-        for name, series in prepared.values.items()
-    }
+def _typed_records(prepared: records.Prepared, spec) -> dict[str, list]:
+    """The fields the file gives (and the key built for it), converted as they would be
+    stored, blanks as None; in the kind's column order. Internal ids and the defaults of
+    fields the file lacks are left out: the user checks their own columns."""
+    given = prepared.present | ({spec.built_key} if spec.built_key else set())
+    names = [f.name for f in spec.fields if f.name in given and f.name in prepared.values]
+    return {name: [_plain(value) for value in prepared.values[name].to_numpy()] for name in names}
 
 
 def _typed_readings(frame: pd.DataFrame, ctx, sensors) -> dict[str, list]:

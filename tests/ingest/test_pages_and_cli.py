@@ -67,7 +67,8 @@ def test_cli_prints_a_summary_and_json_last_line(world, tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     summary = json.loads(lines[-1])
     assert (summary["status"], summary["rows_inserted"], summary["rows_rejected"]) == ("done", 1, 1)
-    assert any("line 3: opened_at: not a timestamp" in line for line in lines)
+    # the row's key (here its work-order number) lets the user find it in their export
+    assert any("line 3 [key W2]: opened_at: not a timestamp" in line for line in lines)
 
 
 def test_cli_fails_when_the_file_cannot_be_read(world, tmp_path):

@@ -74,10 +74,12 @@ def test_a_work_order_preview_shows_typed_rows_and_refusals_and_writes_nothing(w
     by_line = {row["line"]: row for row in shown.rows}
     assert sorted(by_line) == [2, 4]
     first = by_line[2]
-    # Our names, typed: the Berlin morning in UTC, the asset's id, the number as a number.
+    # Our names, typed: the Berlin morning in UTC, the number as a number; the file's own
+    # columns only (no internal ids, no defaults of columns it lacks).
     assert first["external_id"] == "W-1" and first["kind"] == "corrective"
     assert first["opened_at"] == "2026-11-02T07:00:00+00:00"
-    assert first["asset_id"] == world.asset_a.pk and first["site_id"] == world.site_a.pk
+    assert first["asset"] == world.asset_a.code
+    assert not {"asset_id", "site_id", "downtime_minutes"} & set(first)
     assert float(first["parts_cost"]) == 120.5
     assert float(by_line[4]["parts_cost"]) == -40.0  # a credit is stored, not refused
     assert shown.would_create_assets == ["site-a/NEW-7"]

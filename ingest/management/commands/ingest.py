@@ -101,7 +101,8 @@ class Command(BaseCommand):
         for asset in batch.created_assets:
             out.write(f"  created asset {asset}")
         for row in batch.rejected_rows.all()[:20]:
-            out.write(f"  line {row.line}: {row.field or '(line)'}: {row.reason}")
+            key = f" [key {row.key}]" if row.key else ""
+            out.write(f"  line {row.line}{key}: {row.field or '(line)'}: {row.reason}")
         if batch.rows_rejected > 20:
             out.write("  … more rejected rows in the batch's rejected-rows CSV")
         if as_json:
