@@ -12,7 +12,11 @@ record by record with Python's csv module, which names the bad line and continue
 A ``Dialect`` (from the mapping) says how the file is written: its delimiter (one byte, or
 runs of spaces and tabs), its encoding (UTF-8, cp1252 or Latin-1: all keep newline, quote
 and delimiter as single bytes, so the byte-level splitting holds) and whether line 1 is a
-header. A header-less file's columns are named by position from 1 ("1", "2", …).
+header. A header-less file's columns are named by position from 1 ("1", "2", …), as many
+as the mapping's highest position (``Dialect.width``): a line may hold more fields (those
+past the width are ignored) or fewer, down to the highest position a required field
+takes (``Dialect.least``; the missing trailing cells are blank). A line with fewer is
+refused, as a line.
 """
 
 import csv
@@ -43,6 +47,8 @@ class Dialect:
     delimiter: str = ","
     encoding: str = "utf-8"
     header: bool = True
+    width: int = 0  # without a header: the fields read from each line ("1" … "width")
+    least: int = 0  # without a header: the fields a line must hold (its required ones)
 
     @property
     def whitespace(self) -> bool:
@@ -106,7 +112,7 @@ def read_header(handle, dialect: Dialect = DEFAULT) -> Header:
     """The header row: column names, stripped, with a UTF-8 byte-order mark removed.
 
     Without a header (``dialect.header`` false) nothing is consumed but the mark: the
-    columns are the positions "1" … "N", N the fields of the first record."""
+    columns are the positions "1" … ``dialect.width``, the mapping's highest one."""
     handle.seek(0)
     first = handle.read(1 << 16)
     what = "a header row of column names" if dialect.header else "data lines"
@@ -117,7 +123,7 @@ def read_header(handle, dialect: Dialect = DEFAULT) -> Header:
     bom = 3 if dialect.encoding == "utf-8" and first.startswith(UTF8_BOM) else 0
     first = first[bom:]
     if not dialect.header:
-        return Header(_positions(first, dialect), bom, 0)
+        return Header([str(position) for position in range(1, dialect.width + 1)], bom, 0)
     end = _record_ends(np.frombuffer(first, dtype=np.uint8))
     # A file with only a header line may lack the newline.
     end_at = len(first) if len(end) == 0 else int(end[0]) + 1
@@ -135,25 +141,6 @@ def read_header(handle, dialect: Dialect = DEFAULT) -> Header:
             raise FileUnreadable(f"Line 1 (the header row) names the column '{name}' twice.")
         seen.add(name)
     return Header(columns, bom + end_at, text.count("\n") or 1)
-
-
-def _positions(first: bytes, dialect: Dialect) -> list[str]:
-    """Column names of a header-less file: "1" … "N", N the fields of its first record
-    (every line must then have N fields, as under a header)."""
-    cut = first.rfind(b"\n")  # whole lines only: the read may end inside a character
-    text = decode(first if cut < 0 else first[: cut + 1], "Line 1", dialect.encoding)
-    for line, record in _records_with_lines(text, 1):
-        if not record.strip():
-            continue
-        try:
-            cells = dialect.split(record)
-        except csv.Error as exc:
-            raise FileUnreadable(
-                f"Line {line}, the first data line, cannot be read as CSV ({exc}): "
-                "without a header it sets the number of fields."
-            ) from exc
-        return [str(position) for position in range(1, len(cells) + 1)]
-    raise FileUnreadable("The file holds no data line.")
 
 
 def read_chunk(
@@ -233,14 +220,15 @@ def _parse(
     ends = _record_ends(buf)
     newlines = np.flatnonzero(buf == NEWLINE)
     # Every physical newline is a record end (one record per line, the common case),
-    # every line has the header's number of fields and every byte decoded: pandas reads
-    # it right.
-    if (
-        len(ends) == len(newlines)
-        and _fields_match(buf, newlines, len(columns), dialect)
-        and not (dialect.encoding != "utf-8" and UNDECODABLE in text)
-    ):
-        frame = _parse_fast(text, columns, dialect)
+    # every line has the header's number of fields (without a header: one number, enough
+    # for the required positions) and every byte decoded: pandas reads it right.
+    fields = (
+        _fast_fields(buf, newlines, len(columns), dialect)
+        if len(ends) == len(newlines) and not (dialect.encoding != "utf-8" and UNDECODABLE in text)
+        else None
+    )
+    if fields is not None:
+        frame = _parse_fast(text, columns, dialect, fields)
         if frame is not None:
             lines = first_line + np.arange(_physical_lines(text))
             blank = _blank_lines(text, dialect)
@@ -254,12 +242,37 @@ def _parse(
     return chunk
 
 
+def _fast_fields(
+    buf: np.ndarray, newlines: np.ndarray, expected: int, dialect: Dialect = DEFAULT
+) -> int | None:
+    """The fields every non-blank line holds, when the fast path may read the chunk: under a
+    header ``expected`` on each line; without, one number on each, at least
+    ``dialect.least``. None: the chunk is read record by record."""
+    if dialect.header:
+        return expected if _fields_match(buf, newlines, expected, dialect) else None
+    counts = _words(buf, newlines) if dialect.whitespace else _separators(buf, newlines, dialect)
+    if counts is None:
+        return None
+    fields, blank = counts
+    fields = fields[~blank] + (0 if dialect.whitespace else 1)
+    if len(fields) == 0:
+        return expected
+    found = int(fields[0])
+    return found if found >= dialect.least and np.all(fields == found) else None
+
+
 def _fields_match(
     buf: np.ndarray, newlines: np.ndarray, expected: int, dialect: Dialect = DEFAULT
 ) -> bool:
     """Does each non-blank line hold ``expected`` fields (delimiters outside quotes + 1)?"""
     if dialect.whitespace:
         return _words_match(buf, newlines, expected)
+    per_line, blank = _separators(buf, newlines, dialect)
+    return bool(np.all((per_line == expected - 1) | blank))
+
+
+def _separators(buf: np.ndarray, newlines: np.ndarray, dialect: Dialect):
+    """Each line's delimiters outside quotes, and which lines are blank."""
     separator = COMMA if dialect.delimiter == "," else ord(dialect.delimiter)
     commas = np.flatnonzero(buf == separator)
     quotes = np.flatnonzero(buf == QUOTE)
@@ -269,28 +282,43 @@ def _fields_match(
     starts = np.concatenate(([0], bounds[:-1] + 1))
     per_line = np.diff(np.concatenate(([0], np.searchsorted(commas, bounds))))
     blank = (bounds - starts) <= (buf[np.maximum(bounds - 1, 0)] == CR)
-    return bool(np.all((per_line == expected - 1) | blank))
+    return per_line, blank
 
 
 def _words_match(buf: np.ndarray, newlines: np.ndarray, expected: int) -> bool:
     """The same for runs of spaces or tabs: each line's words (a non-blank byte after a
     blank, a newline or the start) number ``expected``. A quote sends the chunk to the
     exact path (a quoted field may hold spaces)."""
-    if np.any(buf == QUOTE):
+    counts = _words(buf, newlines)
+    if counts is None:
         return False
+    per_line, _ = counts
+    return bool(np.all((per_line == expected) | (per_line == 0)))
+
+
+def _words(buf: np.ndarray, newlines: np.ndarray):
+    """Each line's words and which lines are blank; None if a quote needs the exact path."""
+    if np.any(buf == QUOTE):
+        return None
     blank = np.isin(buf, BLANKS) | (buf == NEWLINE)
     starts = np.flatnonzero(~blank & np.concatenate(([True], blank[:-1])))
     bounds = newlines if len(buf) and buf[-1] == NEWLINE else np.append(newlines, len(buf))
     per_line = np.diff(np.concatenate(([0], np.searchsorted(starts, bounds))))
-    return bool(np.all((per_line == expected) | (per_line == 0)))
+    return per_line, per_line == 0
 
 
-def _parse_fast(text: str, columns: list[str], dialect: Dialect = DEFAULT) -> pd.DataFrame | None:
+def _parse_fast(
+    text: str, columns: list[str], dialect: Dialect = DEFAULT, fields: int | None = None
+) -> pd.DataFrame | None:
+    """pandas' C parser over the chunk; ``fields`` on each line (without a header it may
+    differ from the columns: the cells past them are dropped, those short of them blank)."""
+    fields = len(columns) if fields is None else fields
+    names = columns[:fields] + [f"__past_{n}" for n in range(len(columns), fields)]
     try:
         frame = pd.read_csv(
             io.StringIO(text),
             header=None,
-            names=columns,
+            names=names,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -302,6 +330,10 @@ def _parse_fast(text: str, columns: list[str], dialect: Dialect = DEFAULT) -> pd
         )
     except (pd.errors.ParserError, ValueError, csv.Error):
         return None
+    if fields != len(columns):
+        frame = frame.iloc[:, : min(fields, len(columns))].copy()
+        for name in columns[fields:]:
+            frame[name] = ""
     return frame
 
 
@@ -361,9 +393,15 @@ def _parse_records(text: str, first_line: int, columns: list[str], dialect: Dial
         except csv.Error as exc:
             malformed.append((line, f"malformed CSV: {exc}", record))
             continue
-        if len(cells) != len(columns):
+        if dialect.header and len(cells) != len(columns):
             malformed.append((line, f"expected {len(columns)} fields, found {len(cells)}", record))
             continue
+        if not dialect.header:
+            if len(cells) < dialect.least:
+                reason = f"expected at least {dialect.least} fields, found {len(cells)}"
+                malformed.append((line, reason, record))
+                continue
+            cells = (cells + [""] * (len(columns) - len(cells)))[: len(columns)]
         rows.append(cells)
         lines.append(line)
     frame = pd.DataFrame(rows, columns=columns, dtype=str) if rows else _empty(columns)

@@ -73,7 +73,13 @@ class MappingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["portfolio"].queryset = portfolios
         self.fields["portfolio"].required = not shared_allowed
-        self.fields["portfolio"].empty_label = "(shared: everyone who may load data)"
+        if shared_allowed:
+            self.fields["portfolio"].empty_label = "(shared: everyone who may load data)"
+        else:  # only the operator keeps shared mappings: offer one's portfolios, the first chosen
+            self.fields["portfolio"].empty_label = None
+            first = portfolios.order_by("name").first() if portfolios is not None else None
+            if first is not None and self.initial.get("portfolio") is None:
+                self.initial["portfolio"] = first.pk
 
     def clean(self):
         cleaned = super().clean()

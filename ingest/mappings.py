@@ -8,6 +8,7 @@ kind) and turn a wide file (one column per metric) into one reading per cell.
 """
 
 import json
+import zoneinfo
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -94,7 +95,17 @@ class Mapping:
 
     @property
     def dialect(self) -> Dialect:
-        return Dialect(delimiter=self.delimiter, encoding=self.encoding, header=self.header)
+        return Dialect(
+            delimiter=self.delimiter,
+            encoding=self.encoding,
+            header=self.header,
+            width=0 if self.header else self.width,
+        )
+
+    @property
+    def width(self) -> int:
+        """Without a header: the highest position ``columns`` names (the fields read)."""
+        return max((int(c) for c in self.columns if c.isdigit()), default=0)
 
     def with_columns(self, overrides: dict[str, str]) -> "Mapping":
         """This mapping with some of our fields read from other columns (our -> their)."""
@@ -184,6 +195,7 @@ def parse(data: dict, source: str = "mapping") -> Mapping:
         raise MappingError(f"{source}: unknown keys {sorted(unknown)}; allowed {sorted(KEYS)}")
     if "name" not in data:
         raise MappingError(f"{source}: a mapping needs a 'name'")
+    _check_types(data, source)
     for name, unit in data.get("units", {}).items():
         target = OUR_UNIT.get(name)
         if target is None:
@@ -191,9 +203,6 @@ def parse(data: dict, source: str = "mapping") -> Mapping:
         if unit != target and (unit, target) not in CONVERSIONS:
             known = sorted(u for u, t in CONVERSIONS if t == target) + [target]
             raise MappingError(f"{source}: cannot convert {unit!r} to {target}; known: {known}")
-    wide = data.get("wide")
-    if wide is not None and not {"variable", "value", "columns"} <= set(wide):
-        raise MappingError(f"{source}: 'wide' needs 'variable', 'value' and 'columns'")
     key = data.get("key")
     listed = isinstance(key, list) and key and all(isinstance(k, str) and k for k in key)
     if key is not None and key != ROW_KEY and not listed:
@@ -204,7 +213,73 @@ def parse(data: dict, source: str = "mapping") -> Mapping:
     _check_file_shape(data, source)
     if "encoding" in data:
         data = {**data, "encoding": data["encoding"].lower()}
-    return Mapping(**data)
+    return Mapping(**{"kind": None, **data})
+
+
+SCALARS = (str, int, float, bool)
+TEXT_KEYS = ("name", "description", "timestamp_format", "date_format", "timezone")
+LINE = "__line__"  # the column csvchunks numbers each record in: no field of ours
+
+
+def _check_types(data: dict, source: str) -> None:
+    """Each key's value of the right type, the error naming the key (a wrong type would
+    otherwise fail later, as a crash when the mapping is used)."""
+
+    def wrong(key: str, expected: str) -> MappingError:
+        return MappingError(f"{source}: {key}: must be {expected}, not {data[key]!r}")
+
+    def is_dict_of(value, values) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, values) for k, v in value.items()
+        )
+
+    for key in TEXT_KEYS:
+        if key in data and not isinstance(data[key], str):
+            raise wrong(key, "text")
+    if data.get("kind") is not None and not isinstance(data["kind"], str):
+        raise wrong("kind", "a kind's name, or null for any kind")
+    if "columns" in data and not is_dict_of(data["columns"], str):
+        raise wrong("columns", 'an object of names, {"their column": "our field"}')
+    if "constants" in data and not is_dict_of(data["constants"], SCALARS):
+        raise wrong("constants", 'an object {"our field": a text, number or true/false}')
+    if "units" in data and not is_dict_of(data["units"], str):
+        raise wrong("units", 'an object {"our field or metric": "unit"}')
+    maps = data.get("value_maps", {})
+    if not is_dict_of(maps, dict) or not all(is_dict_of(t, SCALARS) for t in maps.values()):
+        raise wrong("value_maps", 'an object {"our field": {"their value": "ours"}}')
+    wide = data.get("wide")
+    if wide is not None and not (
+        isinstance(wide, dict)
+        and isinstance(wide.get("variable"), str)
+        and isinstance(wide.get("value"), str)
+        and isinstance(wide.get("columns"), list)
+        and all(isinstance(c, str) for c in wide["columns"])
+    ):
+        raise wrong(
+            "wide",
+            '{"variable": "metric", "value": "value", "columns": [their metric columns]}',
+        )
+    ours = [
+        *data.get("columns", {}).values(),
+        *data.get("constants", {}),
+        *([wide["variable"], wide["value"]] if wide else []),
+    ]
+    if LINE in ours or LINE in data.get("columns", {}):
+        raise MappingError(f"{source}: columns: {LINE!r} is a name of ours for line numbers")
+    timezone = data.get("timezone")
+    if timezone is not None and timezone != SITE_TIMEZONE and not _known_zone(timezone):
+        raise MappingError(
+            f'{source}: timezone: {timezone!r} is not an IANA time zone (e.g. "Europe/Berlin", '
+            f'"UTC") nor "{SITE_TIMEZONE}"'
+        )
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 DECIMALS = (".", ",")
@@ -234,12 +309,9 @@ def _check_file_shape(data: dict, source: str) -> None:
             f'{source}: decimal: \',\' needs another delimiter (e.g. "delimiter": ";")'
         )
     columns = data.get("columns", {})
-    positions = [c for c in columns if isinstance(c, str) and c.isdigit() and int(c) > 0]
-    if header and positions:
-        raise MappingError(
-            f'{source}: columns: {positions[0]!r} is a position; positions need "header": false'
-        )
+    # With a header any name may be mapped, digits too ("2024"); without, keys are positions.
     if not header:
+        positions = [c for c in columns if c.isdigit() and c.isascii() and int(c) > 0]
         names = [c for c in columns if c not in positions]
         if names:
             raise MappingError(
@@ -304,7 +376,9 @@ def resolve(name: str, kind: str, *, user=None, allow_path: bool = False) -> Res
         except (OSError, json.JSONDecodeError) as exc:
             raise MappingError(f"{name}: cannot be read as a JSON mapping ({exc})") from exc
         if isinstance(data, dict):
-            data = {"kind": None, **data}  # no kind: a mapping for any kind
+            # No kind: a mapping for any kind; no name (a stored mapping's definition,
+            # exported): the file's stem.
+            data = {"kind": None, "name": path.stem, **data}
         return Resolved(_fitting(parse(data, source=path.name), kind), data)
     from .models import Mapping as StoredMapping  # the model needs the app registry
 
@@ -334,7 +408,15 @@ def check_stored(*, name: str, kind: str, definition) -> Mapping:
                 f"definition: its '{key}' is {definition[key]!r} but the mapping's {key} "
                 f"is {ours!r}; leave it out or make them equal"
             )
-    return parse({**definition, "name": name, "kind": kind or None}, source="definition")
+    mapping = parse({**definition, "name": name, "kind": kind or None}, source="definition")
+    if kind and mapping.key is not None:
+        from .kinds import SPECS  # kinds imports the models; this module loads before them
+        from .rowkeys import key_problem  # rowkeys imports this module
+
+        problem = key_problem(mapping.key, SPECS[kind]) if kind in SPECS else None
+        if problem:
+            raise MappingError(f"definition: {problem}")
+    return mapping
 
 
 def for_batch(batch) -> Mapping:
@@ -363,11 +445,13 @@ def parse_column_overrides(value) -> dict[str, str]:
 
 
 def check_header(mapping: Mapping, header: list[str], required: list[str]) -> None:
-    """Fail the batch up front, naming each required column the file lacks."""
+    """Fail the batch up front, naming each required column the file lacks, and each field
+    of ours two of its columns give."""
+    check_one_column_each(mapping, header)
     present = mapping.fields_in(header)
     missing = [name for name in required if name not in present]
     if missing and not mapping.header:
-        raise FileUnreadable(_missing_positions(mapping, missing, len(header)))
+        raise FileUnreadable(_missing_positions(missing))
     if missing:
         named = ", ".join(
             f"'{mapping.their_name(name)}'"
@@ -377,14 +461,31 @@ def check_header(mapping: Mapping, header: list[str], required: list[str]) -> No
         raise FileUnreadable(f"Required column missing: {named}. The header has: {header}.")
 
 
-def _missing_positions(mapping: Mapping, missing: list[str], width: int) -> str:
-    """Without a header a required field is either mapped to no position or to one past
-    the end of line 1."""
-    parts = []
-    for name in missing:
-        position = mapping.their_name(name)
-        if position == name:
-            parts.append(f"{name} (no column position maps to it)")
-        else:
-            parts.append(f"{name} (column {position}, but line 1 has {width} fields)")
-    return f"Required field missing: {', '.join(parts)}."
+def check_one_column_each(mapping: Mapping, header: list[str]) -> None:
+    """Two columns of the file that become one field of ours (``{"Tag": "asset"}`` and a
+    column "asset" too, or two columns mapped to it) would be two columns of one name:
+    refuse the file, naming both, rather than pick one."""
+    if LINE in header:
+        raise FileUnreadable(
+            f"The file has a column named '{LINE}', the name we number lines by: rename it."
+        )
+    given: dict[str, list[str]] = {}
+    for column in header:
+        given.setdefault(mapping.our_name(column), []).append(column)
+    if mapping.wide:
+        for name in (mapping.wide["variable"], mapping.wide["value"]):
+            given.setdefault(name, [])
+            given[name] += [f"{name} (the wide columns)"]
+    for ours, columns in given.items():
+        if len(columns) > 1:
+            both = " and ".join(f"'{c}'" for c in columns)
+            raise FileUnreadable(
+                f"{ours} is given by {'both ' if len(columns) == 2 else ''}{both}: map or drop one."
+            )
+
+
+def _missing_positions(missing: list[str]) -> str:
+    """Without a header the columns are the positions the mapping names: a required field
+    missing is mapped to none."""
+    named = ", ".join(f"{name} (no column position maps to it)" for name in missing)
+    return f"Required field missing: {named}."

@@ -186,12 +186,16 @@ class RejectedRow(models.Model):
 class MappingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Mappings of the portfolios a user may load into, and those shared with all
-        (no portfolio); the operator sees every one."""
+        (no portfolio); the operator sees every one, who may load nothing sees none."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
         sites = writable_site_ids(user, Action.INGEST)
+        if sites is None:
+            return self
+        if not sites:
+            return self.none()
         portfolios = Site.objects.filter(pk__in=sites).values("portfolio_id")
         return self.filter(Q(portfolio__isnull=True) | Q(portfolio_id__in=portfolios))
 

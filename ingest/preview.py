@@ -70,9 +70,10 @@ def batch_preview(
     mapping = resolved.mapping.with_columns(columns or {})
     try:
         upload.seek(0)
-        header = csvchunks.read_header(upload, mapping.dialect)
+        dialect = services.file_dialect(batch, mapping)
+        header = csvchunks.read_header(upload, dialect)
         services._check_header(batch, mapping, header.columns)
-        chunk = _first_records(upload, header, upload.size, mapping.dialect)
+        chunk = _first_records(upload, header, upload.size, dialect)
     except csvchunks.FileUnreadable as exc:
         return Preview(error=str(exc))
     with transaction.atomic():

@@ -7,6 +7,7 @@ task carries on from there. A session advisory lock keeps a second worker off a 
 that is still being run; a finished batch is left as it is.
 """
 
+import dataclasses
 import logging
 from collections import Counter
 from pathlib import Path
@@ -231,7 +232,7 @@ def _run(batch: IngestBatch) -> None:
         else (settings.INGEST_RECORD_CHUNK_BYTES)
     )
     with batch.file.open("rb") as handle:
-        dialect = mapping.dialect
+        dialect = file_dialect(batch, mapping)
         header = csvchunks.read_header(handle, dialect)
         _check_header(batch, mapping, header.columns)
         if batch.rows_total is None:
@@ -272,7 +273,29 @@ def _context(batch: IngestBatch, mapping) -> records.Context:
     )
 
 
+def file_dialect(batch, mapping) -> csvchunks.Dialect:
+    """How the batch reads its file: the mapping's dialect and, without a header, the
+    fields a line must hold (the highest position a required or key field takes)."""
+    dialect = mapping.dialect
+    if mapping.header:
+        return dialect
+    columns = [str(position) for position in range(1, dialect.width + 1)]
+    needed = _required(batch, mapping, columns)
+    if isinstance(mapping.key, list):
+        needed += mapping.key
+    positions = [mapping.their_name(name) for name in needed]
+    least = max((int(p) for p in positions if p.isdigit()), default=0)
+    return dataclasses.replace(dialect, least=least)
+
+
 def _check_header(batch, mapping, columns) -> None:
+    spec = spec_for(batch.kind)
+    mappings.check_header(mapping, columns, _required(batch, mapping, columns))
+    rowkeys.check_key(mapping, spec, mapping.fields_in(columns))
+
+
+def _required(batch, mapping, columns) -> list[str]:
+    """Our fields the file must give, once mapped (``columns``: its header)."""
     spec = spec_for(batch.kind)
     required = list(spec.required)
     if batch.site is None and "site" in required:
@@ -287,8 +310,7 @@ def _check_header(batch, mapping, columns) -> None:
                 required.append("site")
     if mapping.key is not None and spec.built_key in required:
         required.remove(spec.built_key)  # the mapping's key builds it
-    mappings.check_header(mapping, columns, required)
-    rowkeys.check_key(mapping, spec, mapping.fields_in(columns))
+    return required
 
 
 def _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header_columns, offset) -> None:
@@ -351,7 +373,7 @@ def _commit_chunk(batch, spec, mapping, ctx, sensors, chunk, header_columns, off
 def _lines_before(batch, mapping, offset) -> Counter:
     """The lines a resumed batch already loaded, counted by fingerprint for "row" keys:
     the committed prefix read once more, chunk by chunk, exactly as _run read it."""
-    dialect = mapping.dialect
+    dialect = file_dialect(batch, mapping)
     texts = []
     # A handle of its own: batch.file's is _run's, and closing it would end the run.
     with batch.file.storage.open(batch.file.name, "rb") as handle:

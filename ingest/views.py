@@ -4,6 +4,7 @@ The page's progress bar polls the batch's API resource (session auth), so the pa
 the API report the same numbers from the same row.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -70,8 +71,8 @@ def _batches(request):
                     columns=form.cleaned_data["columns"],
                 )
             except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, messages)
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
         elif form.is_valid():
             try:
                 uploads.check_upload(
@@ -92,8 +93,8 @@ def _batches(request):
                     columns=form.cleaned_data["columns"],
                 )
             except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, messages)
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
             else:
                 return redirect("ingest:batch", pk=batch.pk)
         if shown is None:
@@ -188,9 +189,10 @@ def _mapping_form(request, mapping):
                     mapping=form.instance, user=request.user, previous_portfolio_id=previous
                 )
             except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, messages)
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
             else:
+                messages.success(request, f"Mapping {form.instance.name} saved.")
                 return redirect("ingest:mappings")
         status = 400
     return render(

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from portfolio.querysets import PeopleScopedQuerySet, PortfolioQuerySet, SiteScopedQuerySet
 
@@ -42,6 +43,9 @@ class Portfolio(models.Model):
             models.CheckConstraint(
                 condition=Q(currency__regex=r"^[A-Z]{3}$"), name="portfolio_currency_iso4217"
             ),
+            # Codes are compared without case everywhere (form, API, ingest): two creates
+            # of "ACME" and "acme" at once must not both succeed.
+            models.UniqueConstraint(Lower("code"), name="portfolio_code_unique_any_case"),
         ]
 
     def __str__(self):

@@ -22,6 +22,8 @@ MAX_POINTS = 500
 MIN_POINTS = 120
 #: Head room above the highest value or limit, so the top band and the markers show.
 HEADROOM = 1.15
+#: What the MTBF trend shows for a quarter that ended before the asset was installed.
+NOT_INSTALLED = "not installed"
 
 
 def source_label(source: str) -> str:
@@ -220,20 +222,29 @@ def _label(y: float, text: str, anchor: str) -> dict:
 def mtbf_trend_chart(
     figure_id: str, *, trend: dict, failures: list[int], window_label: str
 ) -> dict:
-    """The asset's MTBF per quarter (bars, hours) from ``statistics.mtbf_trend``; a quarter
-    without failure (``failures`` per quarter is 0) is a lower bound, its operating hours:
-    drawn muted and labelled "> h"."""
+    """The asset's MTBF per quarter (bars, hours) from ``statistics.mtbf_trend``, as
+    ``reliability.selectors.asset_reliability_figures`` gives it: a quarter the trend
+    flags censored (``trend["censored"]``: no failure, its value a lower bound, its
+    operating hours) is drawn muted and labelled "> h"; a quarter that ended before the
+    asset's installation (``trend["installed"]`` False) has no bar and reads "not
+    installed", not 0 h. ``failures`` per quarter (``metrics.failures_per_quarter``) fills
+    the table's Failures column, blank before installation."""
     labels, values = trend["quarter_labels"], trend["quarters"]
-    censored = [count == 0 for count in failures]
+    censored = [bool(flag) for flag in trend["censored"]]
+    installed = [bool(flag) for flag in trend.get("installed", [True] * len(labels))]
     texts = [
-        f"{'> ' if low else ''}{value:,.0f} h" for value, low in zip(values, censored, strict=True)
+        NOT_INSTALLED if not present else f"{'> ' if low else ''}{value:,.0f} h"
+        for value, low, present in zip(values, censored, installed, strict=True)
     ]
     data = [
         {
             "type": "bar",
             "name": "MTBF",
             "x": labels,
-            "y": [round(value, 1) for value in values],
+            "y": [
+                round(value, 1) if present else None
+                for value, present in zip(values, installed, strict=True)
+            ],
             "marker": {"color": [COLORS["muted"] if low else COLORS["accent"] for low in censored]},
             "text": texts,
             "textposition": "outside",
@@ -242,8 +253,15 @@ def mtbf_trend_chart(
         }
     ]
     rows = [
-        [label, text, str(count), "lower bound: no failure" if count == 0 else ""]
-        for label, text, count in zip(labels, texts, failures, strict=True)
+        [
+            label,
+            text,
+            str(count) if present else "",
+            _trend_note(low, present),
+        ]
+        for label, text, count, low, present in zip(
+            labels, texts, failures, censored, installed, strict=True
+        )
     ]
     return figure(
         figure_id,
@@ -256,3 +274,9 @@ def mtbf_trend_chart(
         empty="No complete quarter to show.",
         source="reliability.statistics.mtbf_trend",
     )
+
+
+def _trend_note(censored: bool, installed: bool) -> str:
+    if not installed:
+        return "before installation"
+    return "lower bound: no failure" if censored else ""

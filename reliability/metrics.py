@@ -22,7 +22,10 @@ Conventions shared by every function:
 * Failures: a failure with no ``ended_at`` has an UNKNOWN duration (one failure event, no
   downtime, no repair time); only a failure flagged open (optional ``is_open`` column, the
   asset is down now) is down until the window end. ``ended_at == started_at`` is a valid
-  failure of 0 h. Operating time starts at installation when the caller gives it.
+  failure of 0 h. Operating time starts at installation when the caller gives it
+  (``installed``), and a failure or repair before it is outside the asset's window, in
+  MTBF, MTTR and the per-quarter counts alike. A failure that started before the window
+  (even long before, still open) adds its downtime inside it but is no event of it.
 """
 
 from __future__ import annotations
@@ -185,6 +188,22 @@ def installation_starts(installed, assets: pd.Index, window_start, window_end) -
     return pd.Series(firsts, index=assets, dtype="datetime64[ns, UTC]")
 
 
+def operating_floors(asset_ids: pd.Series, installed, window_start, window_end) -> pd.Series:
+    """For each row of ``asset_ids``, when its asset's operating time starts inside the
+    window (``installation_starts``; ``window_start`` for an asset without a date or a
+    row without an asset): an event before it is outside the asset's window. Indexed like
+    ``asset_ids``."""
+    start, end = utc_window(window_start, window_end)
+    floors = pd.Series(start, index=asset_ids.index, dtype="datetime64[ns, UTC]")
+    if installed is None or not len(asset_ids):
+        return floors
+    assets = _asset_index(asset_ids.dropna())
+    starts = installation_starts(installed, assets, start, end)
+    known = asset_ids.notna()
+    floors[known] = _lookup(starts, asset_ids[known]).fillna(start)
+    return floors
+
+
 def _lookup(per_asset: pd.Series, asset_ids: pd.Series) -> pd.Series:
     """``per_asset`` (indexed by asset_id) read for each of ``asset_ids``, on its index;
     NaT for an asset it does not hold."""
@@ -324,12 +343,16 @@ def fleet_mtbf(table: pd.DataFrame) -> dict:
     }
 
 
-def mttr(work_orders: pd.DataFrame, window_start, window_end, failures=None) -> dict:
+def mttr(
+    work_orders: pd.DataFrame, window_start, window_end, failures=None, installed=None
+) -> dict:
     """Mean time to repair (SMRP 3.5.2), hours, over the repair events of the window.
 
     Repair events (``repair_events``): every distinct failure event that started in
     ``[window_start, window_end)``, and every corrective or emergency work order completed
-    in the window that is not linked to one of those failures. A repair's time is known
+    in the window that is not linked to one of those failures. ``installed`` (optional,
+    as in ``mtbf``) starts an asset's own window at its installation: a failure or work
+    order of that asset before it is outside the window, as in MTBF. A repair's time is known
     when the failure has an end (zero allowed), else from its linked work order
     (completed_at − started_at), and for a work order from its own times; an open failure
     has no repair time yet. Formula: hours = mean of the known repair times.
@@ -338,7 +361,7 @@ def mttr(work_orders: pd.DataFrame, window_start, window_end, failures=None) -> 
     time, "events": all repair events, "without_time": events − count}. Example: 19
     repairs, 12 with a time → "MTTR from 12 of 19 repairs; 7 have no repair time".
     """
-    events = repair_events(work_orders, window_start, window_end, failures)
+    events = repair_events(work_orders, window_start, window_end, failures, installed)
     known = events["hours"].dropna()
     count, total = int(len(known)), int(len(events))
     return {
@@ -349,14 +372,16 @@ def mttr(work_orders: pd.DataFrame, window_start, window_end, failures=None) -> 
     }
 
 
-def mttr_by_asset(work_orders: pd.DataFrame, window_start, window_end, failures=None):
+def mttr_by_asset(
+    work_orders: pd.DataFrame, window_start, window_end, failures=None, installed=None
+):
     """:func:`mttr` per asset: the same repair events, grouped by ``asset_id``.
 
     Returns index ``asset_id``, columns hours (float, NaN when none of its repairs has a
     time), count (int, repairs with a time) and events (int); assets with no repair event
     have no row. Example: asset 1 repaired in 2 h and 4 h → hours 3.0, count 2, events 2.
     """
-    events = repair_events(work_orders, window_start, window_end, failures)
+    events = repair_events(work_orders, window_start, window_end, failures, installed)
     grouped = events.groupby("asset_id")["hours"]
     return pd.DataFrame(
         {
@@ -368,7 +393,7 @@ def mttr_by_asset(work_orders: pd.DataFrame, window_start, window_end, failures=
 
 
 def repair_events(
-    work_orders: pd.DataFrame, window_start, window_end, failures=None
+    work_orders: pd.DataFrame, window_start, window_end, failures=None, installed=None
 ) -> pd.DataFrame:
     """The repair events :func:`mttr` averages: columns asset_id, source ("failure" or
     "work order"), hours (float, NaN when the repair time is unknown).
@@ -383,6 +408,11 @@ def repair_events(
     * a work order: kind corrective or emergency (case-insensitive), completed in the
       window, not linked to one of those failure events; hours = completed_at − started_at,
       unknown when started_at is missing or after completed_at.
+
+    ``installed`` (optional mapping asset_id → installation date or instant, as in
+    ``mtbf``) moves an asset's window start to its installation (``installation_starts``):
+    its failures started, and its work orders completed, before then are not repair events
+    of the window, just as they are not MTBF failures.
     """
     start, end = utc_window(window_start, window_end)
     orders = require_columns(work_orders, ("kind", "started_at", "completed_at"), "work_orders")
@@ -390,12 +420,13 @@ def repair_events(
     completed = utc_column(orders["completed_at"], "work_orders.completed_at")
     order_hours = ((completed - began) / _HOUR).where(completed >= began)
     ids = orders["work_order_id"] if "work_order_id" in orders.columns else None
-    repaired = _failure_repairs(failures, start, end, order_hours, ids)
+    repaired = _failure_repairs(failures, start, end, order_hours, ids, installed)
     kind = orders["kind"].astype(object).where(orders["kind"].notna(), "").astype(str).str.lower()
-    mask = kind.isin(REPAIR_KINDS) & completed.notna() & (completed >= start) & (completed < end)
+    asset = orders["asset_id"] if "asset_id" in orders.columns else pd.Series(None, orders.index)
+    floor = operating_floors(asset, installed, start, end)
+    mask = kind.isin(REPAIR_KINDS) & completed.notna() & (completed >= floor) & (completed < end)
     if ids is not None and len(repaired):
         mask &= ~ids.isin(repaired.attrs["work_order_ids"])
-    asset = orders["asset_id"] if "asset_id" in orders.columns else pd.Series(None, orders.index)
     by_orders = pd.DataFrame(
         {"asset_id": asset[mask], "source": "work order", "hours": order_hours[mask]}
     )
@@ -413,15 +444,19 @@ def repair_events(
     return table
 
 
-def _failure_repairs(failures, start, end, order_hours: pd.Series, order_ids) -> pd.DataFrame:
-    """One row per distinct failure event started in [start, end) with its repair hours;
-    ``attrs["work_order_ids"]`` holds the work orders linked to those events."""
+def _failure_repairs(
+    failures, start, end, order_hours: pd.Series, order_ids, installed=None
+) -> pd.DataFrame:
+    """One row per distinct failure event started in [start, end), and not before its
+    asset's installation (``installed``), with its repair hours; ``attrs["work_order_ids"]``
+    holds the work orders linked to those events."""
     if failures is None or not len(failures):
         return pd.DataFrame()
     frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
     began = utc_column(frame["started_at"], "failures.started_at")
     ended = utc_column(frame["ended_at"], "failures.ended_at")
-    keep = frame["asset_id"].notna() & (began >= start) & (began < end)
+    floor = operating_floors(frame["asset_id"], installed, start, end)
+    keep = frame["asset_id"].notna() & (began >= floor) & (began < end)
     links = (
         frame["work_order_id"]
         if "work_order_id" in frame.columns
@@ -812,14 +847,18 @@ def alert_confirmation(alerts: pd.DataFrame, window_start, window_end) -> dict:
 # --------------------------------------------------------------------------------------
 
 
-def failures_per_quarter(failures: pd.DataFrame, quarter_labels) -> list[int]:
+def failures_per_quarter(failures: pd.DataFrame, quarter_labels, installed=None) -> list[int]:
     """Distinct failure events starting in each calendar quarter, in the labels' order.
 
     ``quarter_labels`` as ``statistics.mtbf_trend`` gives them ("2025Q3": [2025-07-01,
     2025-10-01) UTC, half-open); ``failures`` columns asset_id, started_at (all rows are
-    counted: filter to one asset first). Counting follows ``failure_events`` (several rows
-    with one start are one event), so a quarter with 0 is exactly a quarter whose
-    ``mtbf`` is censored, i.e. a lower bound. Raises ScoringError for a malformed label.
+    counted: filter to one asset first). Counting follows ``mtbf``: several rows with one
+    start are one event (``failure_events``), and with ``installed`` (as in ``mtbf``) a
+    failure before its asset's installation is outside the window and not counted, so
+    each count is the ``failures`` of that quarter's ``mtbf`` (and of ``mtbf_trend``).
+    Whether a quarter is censored, or before installation, is the trend's to say
+    (``quarter_censored``, ``quarter_installed``), not a count of 0. Raises ScoringError
+    for a malformed label.
     """
     starts = []
     for label in quarter_labels:
@@ -830,5 +869,7 @@ def failures_per_quarter(failures: pd.DataFrame, quarter_labels) -> list[int]:
     if not starts:
         return []
     ends = [start + pd.DateOffset(months=3) for start in starts]
-    events = failure_events(failures, min(starts), max(ends))["started_at"]
-    return [int(((events >= a) & (events < b)).sum()) for a, b in zip(starts, ends, strict=True)]
+    events = failure_events(failures, min(starts), max(ends))
+    floors = operating_floors(events["asset_id"], installed, min(starts), max(ends))
+    moments = events["started_at"].loc[events["started_at"] >= floors]
+    return [int(((moments >= a) & (moments < b)).sum()) for a, b in zip(starts, ends, strict=True)]

@@ -19,6 +19,7 @@ from django.db.models import (
 )
 
 from core.dates import MTBF_TREND_QUARTERS, SCORING_HISTORY_DAYS, TRAILING_YEAR_DAYS, day_end
+from core.frames import as_number
 from reliability import condition, metrics, statistics
 from reliability.models import (
     Alert,
@@ -330,12 +331,18 @@ def installation_start(installed_on: dt.date | None, timezone: str) -> pd.Timest
 
 
 def failure_frame(failures, since, window_end) -> pd.DataFrame:
-    """Failure events of ``failures`` (a queryset) started in [since, window_end), as the
-    scoring functions take them. Read as of ``window_end``: a failure that had not ended by
-    then was down at that moment, so it reads as open (``is_open`` True, ``ended_at`` NaT);
-    an end missing in the data with ``is_open`` False stays an unknown duration."""
+    """Failure events of ``failures`` (a queryset) that bear on [since, window_end), as the
+    scoring functions take them: those started in it, and those started before ``since``
+    that were still down after it (open, or ended after ``since``), whose downtime falls in
+    the windows (``metrics.mtbf`` clips it and does not count them as events: they started
+    before). One query; per asset it walks the (asset, started_at) unique index. Read as
+    of ``window_end``: a failure that had not ended by then was down at that moment, so it
+    reads as open (``is_open`` True, ``ended_at`` NaT); an end missing in the data with
+    ``is_open`` False stays an unknown duration (no downtime, so one started before
+    ``since`` is left out)."""
+    bearing = Q(started_at__gte=since) | Q(is_open=True) | Q(ended_at__gt=since)
     frame = values_frame(
-        failures.filter(started_at__lt=window_end, started_at__gte=since),
+        failures.filter(bearing, started_at__lt=window_end),
         {
             "failure_id": "pk",
             "asset_id": "asset_id",
@@ -407,11 +414,15 @@ def asset_reliability_figures(asset_id: int, as_of: dt.date, asset: Asset | None
     mtbf = metrics.mtbf(
         inputs.failures, [asset_id], year_start, inputs.window_end, installed=installed
     ).iloc[0]
-    repair = metrics.mttr(inputs.work_orders, year_start, inputs.window_end, inputs.failures)
+    repair = metrics.mttr(
+        inputs.work_orders, year_start, inputs.window_end, inputs.failures, installed=installed
+    )
     trend = statistics.mtbf_trend(
         inputs.failures, [asset_id], as_of, quarters=MTBF_TREND_QUARTERS, installed=installed
     ).iloc[0]
-    per_quarter = metrics.failures_per_quarter(inputs.failures, trend["quarter_labels"])
+    per_quarter = metrics.failures_per_quarter(
+        inputs.failures, trend["quarter_labels"], installed=installed
+    )
     labels = trend["quarter_labels"]
     trend_window = f"4 quarters {labels[0]}–{labels[-1]} (complete quarters to {as_of})"
     return {
@@ -427,12 +438,15 @@ def asset_reliability_figures(asset_id: int, as_of: dt.date, asset: Asset | None
         "trend": {
             "window": trend_window,
             "pct_per_quarter": trend["pct_per_quarter"],
-            "slope_hours_per_quarter": float(trend["slope_hours_per_quarter"]),
+            "slope_hours_per_quarter": as_number(trend["slope_hours_per_quarter"], "slope"),
             "direction": trend["direction"],
             "crow_amsaa_beta": trend["crow_amsaa_beta"],
             "censored_quarters": int(trend["censored_quarters"]),
             "quarter_labels": list(labels),
             "quarters": [float(q) for q in trend["quarters"]],
+            "censored": list(trend["quarter_censored"]),
+            "installed": list(trend["quarter_installed"]),
+            "not_installed_quarters": int(sum(not q for q in trend["quarter_installed"])),
             "failures_per_quarter": list(per_quarter),
         },
     }
@@ -472,20 +486,33 @@ def with_net_cost(work_orders):
 def work_order_totals(work_orders) -> dict:
     """Totals over ``work_orders`` (a queryset, e.g. of ``work_orders_completed_between``):
     count; net_parts = Σ parts_cost, net_labour = Σ labour_cost, net_total = net_parts +
-    net_labour (Decimal, the portfolio's currency; credit rows are negative, so they net);
-    credits = how many rows have a negative net cost. An empty set totals 0. One query."""
-    sums = work_orders.order_by().aggregate(
-        count=Count("pk"),
-        net_parts=Sum("parts_cost", default=Decimal(0)),
-        net_labour=Sum("labour_cost", default=Decimal(0)),
-        credits=Count("pk", filter=Q(parts_cost__lt=-F("labour_cost"))),
+    net_labour (Decimal; credit rows are negative, so they net); credits = how many rows
+    have a negative net cost; currency = the portfolio's. Money of two currencies is never
+    added: ``by_currency`` holds these totals per currency, and when the set spans more
+    than one the top-level money (and currency) is None. An empty set totals 0. One query."""
+    groups = list(
+        work_orders.order_by()
+        .values(currency=F("site__portfolio__currency"))
+        .annotate(
+            count=Count("pk"),
+            net_parts=Sum("parts_cost", default=Decimal(0)),
+            net_labour=Sum("labour_cost", default=Decimal(0)),
+            credits=Count("pk", filter=Q(parts_cost__lt=-F("labour_cost"))),
+        )
+        .order_by("currency")
     )
+    for group in groups:
+        group["net_total"] = group["net_parts"] + group["net_labour"]
+    one = groups[0] if len(groups) == 1 else None
+    zero = Decimal(0) if not groups else None
     return {
-        "count": sums["count"],
-        "net_parts": sums["net_parts"],
-        "net_labour": sums["net_labour"],
-        "net_total": sums["net_parts"] + sums["net_labour"],
-        "credits": sums["credits"],
+        "count": sum(group["count"] for group in groups),
+        "net_parts": one["net_parts"] if one else zero,
+        "net_labour": one["net_labour"] if one else zero,
+        "net_total": one["net_total"] if one else zero,
+        "credits": sum(group["credits"] for group in groups),
+        "currency": one["currency"] if one else None,
+        "by_currency": groups,
     }
 
 

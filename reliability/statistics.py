@@ -235,8 +235,10 @@ def crow_amsaa(failure_times_hours, total_hours) -> dict | None:
     return {"beta": beta, "lam": n / total**beta, "failures": n}
 
 
-def _slope(values: np.ndarray) -> float:
-    x = np.arange(len(values), dtype=float)
+def _slope(values: np.ndarray, x: np.ndarray) -> float | None:
+    """Least-squares slope of ``values`` against ``x``; None with fewer than 2 points."""
+    if len(values) < 2:
+        return None
     dx = x - x.mean()
     return float((dx * (values - values.mean())).sum() / (dx * dx).sum())
 
@@ -261,17 +263,27 @@ def mtbf_trend(
       failure-free quarters pulls the slope up, as it should, but by an understated amount;
     * censored_quarters: how many of them are such lower bounds;
     * slope_hours_per_quarter: least-squares slope of those values against quarter number
-      0, 1, …, hours per quarter;
-    * pct_per_quarter: slope ÷ mean of the values × 100 (None if that mean is 0);
-    * crow_amsaa_beta: ``crow_amsaa`` over the whole span, failure times in calendar hours
-      from the span start (distinct events; one exactly at the start cannot enter the power
-      law and is left out of this fit only); None with fewer than 2 failures;
+      0, 1, …, hours per quarter, over the quarters in which the asset was installed (a
+      quarter before installation is no run time, so it neither pulls the slope up nor
+      down); NaN with fewer than 2 such quarters;
+    * pct_per_quarter: slope ÷ mean of those values × 100 (None if that mean is 0 or there
+      is no slope);
+    * quarter_censored: per quarter, whether its value is such a lower bound (the
+      quarter's ``mtbf`` ``censored`` flag), oldest first;
+    * quarter_installed: per quarter, False when the quarter ended at or before the asset's
+      installation (its 0 h is "not installed yet", not a run time), oldest first;
+    * crow_amsaa_beta: ``crow_amsaa`` over the whole span from the asset's operating start
+      (the span start, or its installation when later), failure times in calendar hours
+      from there (distinct events; a failure before installation is outside the span, one
+      exactly at the start cannot enter the power law and is left out of this fit only);
+      None with fewer than 2 failures;
     * direction: "improving" when pct_per_quarter > +5, "deteriorating" when < −5, else
       "flat" (also when pct_per_quarter is None). Quarters last 90 to 92 days, so even a
       failure-free asset shows a small slope (under 1 %/quarter), well inside the dead band.
 
     Extra columns: quarter_labels (e.g. ["2025Q3", …]) and failures (distinct failures in
-    the span). Index asset_id, one row per id in ``asset_ids``. ``quarters`` must be ≥ 2.
+    the span, from installation: the sum of the quarters' ``mtbf`` failures). Index
+    asset_id, one row per id in ``asset_ids``. ``quarters`` must be ≥ 2.
     """
     if quarters < 2:
         raise ScoringError("quarters must be at least 2 to draw a trend")
@@ -287,25 +299,35 @@ def mtbf_trend(
     ]
     values = np.column_stack([t["mtbf_hours"].to_numpy(dtype=float) for t in tables])
     censored = np.column_stack([t["censored"].to_numpy(dtype=bool) for t in tables])
+    firsts = metrics.installation_starts(installed, assets, span_start, span_end)
+    installed_in = np.column_stack(
+        [(firsts < b).to_numpy(dtype=bool) for b in bounds[1:]]
+    )  # operating time starts before the quarter's end
     labels = [quarter_label(*quarter_of(b)) for b in bounds[:-1]]
     events = metrics.failure_events(frame, span_start, span_end)
-    total_hours = (span_end - span_start) / _HOUR
+    if len(events) and len(firsts):  # a failure before installation is not in its span
+        events = events.loc[events["started_at"] >= metrics._lookup(firsts, events["asset_id"])]
     rows = []
     for position, asset in enumerate(assets):
         series = values[position]
-        slope = _slope(series)
-        mean = float(series.mean())
-        pct = slope / mean * 100.0 if mean != 0 else None
+        kept = installed_in[position]
+        slope = _slope(series[kept], np.flatnonzero(kept).astype(float))
+        mean = float(series[kept].mean()) if kept.any() else 0.0
+        pct = slope / mean * 100.0 if slope is not None and mean != 0 else None
         if pct is None or abs(pct) <= TREND_DEAD_BAND_PCT:
             direction = "flat"
         else:
             direction = "improving" if pct > 0 else "deteriorating"
         starts = events.loc[events["asset_id"] == asset, "started_at"]
-        times = ((starts - span_start) / _HOUR).to_numpy(dtype=float)
-        growth = crow_amsaa(times[times > 0], total_hours)
+        origin = firsts[asset]
+        times = ((starts - origin) / _HOUR).to_numpy(dtype=float)
+        total_hours = (span_end - origin) / _HOUR
+        growth = crow_amsaa(times[times > 0], total_hours) if total_hours > 0 else None
         rows.append(
             {
                 "quarters": [float(v) for v in series],
+                "quarter_censored": [bool(v) for v in censored[position]],
+                "quarter_installed": [bool(v) for v in installed_in[position]],
                 "censored_quarters": int(censored[position].sum()),
                 "slope_hours_per_quarter": slope,
                 "pct_per_quarter": pct,
@@ -317,6 +339,8 @@ def mtbf_trend(
         )
     columns = [
         "quarters",
+        "quarter_censored",
+        "quarter_installed",
         "censored_quarters",
         "slope_hours_per_quarter",
         "pct_per_quarter",

@@ -104,9 +104,22 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         return order.net_cost < 0
 
 
-class WorkOrderTotalsSerializer(serializers.Serializer):
+class CurrencyTotalsSerializer(serializers.Serializer):
+    currency = serializers.CharField()
     count = serializers.IntegerField()
     net_parts = serializers.DecimalField(max_digits=18, decimal_places=2)
     net_labour = serializers.DecimalField(max_digits=18, decimal_places=2)
     net_total = serializers.DecimalField(max_digits=19, decimal_places=2)
     credits = serializers.IntegerField(help_text="Work orders whose net cost is negative.")
+
+
+class WorkOrderTotalsSerializer(CurrencyTotalsSerializer):
+    currency = serializers.CharField(
+        allow_null=True, help_text="Null when the work orders span several currencies."
+    )
+    net_parts = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    net_labour = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    net_total = serializers.DecimalField(max_digits=19, decimal_places=2, allow_null=True)
+    by_currency = CurrencyTotalsSerializer(
+        many=True, help_text="The same totals per currency; money is never added across them."
+    )

@@ -134,8 +134,10 @@ class WorkOrderViewSet(viewsets.ReadOnlyModelViewSet):
     (YYYY-MM-DD, whole UTC days, both included; default the trailing 12 months to today),
     filtered by ``site``, ``asset`` (codes) and ``kind``; newest completion first, paginated.
     ``totals`` sums the whole filtered set, not the page: count, net_parts, net_labour,
-    net_total (credits are negative amounts and net) and credits (orders whose net cost is
-    negative), the same figures as the site and asset pages for the same period."""
+    net_total (credits are negative amounts and net), credits (orders whose net cost is
+    negative) and currency, the same figures as the site and asset pages for the same period.
+    Money is never added across currencies: ``by_currency`` gives the totals per currency,
+    and when the set spans several, the top-level money and currency are null."""
 
     serializer_class = WorkOrderSerializer
     filterset_class = WorkOrderFilter

@@ -22,7 +22,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from core.dates import MTBF_TREND_QUARTERS, SDP_HORIZON_QUARTERS, TRAILING_YEAR_DAYS
+from core.dates import (
+    MTBF_TREND_QUARTERS,
+    SCORING_HISTORY_DAYS,
+    SDP_HORIZON_QUARTERS,
+    TRAILING_YEAR_DAYS,
+)
 from core.frames import known_numbers
 from oem import metrics as oem_metrics
 from reliability import metrics, statistics
@@ -33,6 +38,8 @@ HORIZON_HOURS = 8760
 ALERT_WINDOW_DAYS = 90
 TOP_BOTTLENECKS = 3
 WEIBULL_MIN_FAILURES = 5
+#: Columns of ``statistics.mtbf_trend`` for the asset page's chart, not stored in a snapshot.
+TREND_CHART_COLUMNS = ["quarter_censored", "quarter_installed"]
 
 
 def compute_site_figures(inputs) -> dict:
@@ -58,7 +65,7 @@ def compute_site_figures(inputs) -> dict:
     installed = installation_times(inputs.assets)
     mtbf_table = metrics.mtbf(inputs.failures, asset_ids, year_start, end, installed=installed)
     window(Window.MTBF, year_start, end, trailing_year)
-    mttr = metrics.mttr(inputs.work_orders, year_start, end, inputs.failures)
+    mttr = metrics.mttr(inputs.work_orders, year_start, end, inputs.failures, installed=installed)
     window(Window.MTTR, year_start, end, trailing_year)
     bottlenecks = top_bottlenecks(inputs.assets)
     trend = statistics.mtbf_trend(
@@ -190,7 +197,10 @@ def compute_site_figures(inputs) -> dict:
         Detail.MTTR: mttr,
         Detail.MTBF_TREND: {
             "pct_per_quarter": trend_pct,
-            "assets": _records(trend.reset_index()) if len(trend) else [],
+            # the per-quarter flags draw the asset page's chart; the snapshot keeps its shape
+            "assets": _records(trend.drop(columns=TREND_CHART_COLUMNS).reset_index())
+            if len(trend)
+            else [],
         },
         Detail.OEE: oee,
         Detail.OEE_BY_LINE: _records(oee_lines.reset_index()) if oee_lines is not None else [],
@@ -220,7 +230,14 @@ def compute_site_figures(inputs) -> dict:
         Detail.FINANCIAL_CASE: case,
         Detail.TIER1_ASSETS: int(len(tier1)),
         Detail.TIER1: tier1_reliability(
-            tier1, mtbf_table, inputs.work_orders, pvar, year_start, end, inputs.failures
+            tier1,
+            mtbf_table,
+            inputs.work_orders,
+            pvar,
+            year_start,
+            end,
+            inputs.failures,
+            installed=installed,
         ),
         Detail.HISTORY_START: _iso(inputs.history_start),
     }
@@ -240,13 +257,13 @@ def compute_site_figures(inputs) -> dict:
 
 
 def tier1_reliability(
-    tier1, mtbf_table, work_orders, pvar, start, end, failures=None
+    tier1, mtbf_table, work_orders, pvar, start, end, failures=None, installed=None
 ) -> list[dict]:
     """Per Tier 1 asset: MTBF (censored "> T" when no failure), MTTR (the site MTTR's
-    repair events, ``metrics.mttr_by_asset``) and the 12-month failure probability and
-    value at risk, for the site page's Tier 1 table. Trailing 12 months to the end of
-    as_of; the probability is the one production value at risk uses."""
-    repairs = metrics.mttr_by_asset(work_orders, start, end, failures)
+    repair events, ``metrics.mttr_by_asset``, from installation) and the 12-month failure
+    probability and value at risk, for the site page's Tier 1 table. Trailing 12 months to
+    the end of as_of; the probability is the one production value at risk uses."""
+    repairs = metrics.mttr_by_asset(work_orders, start, end, failures, installed=installed)
     at_risk = pvar["by_asset"]
     rows = []
     for asset in tier1.itertuples(index=False):
@@ -323,7 +340,13 @@ def value_at_risk_inputs(inputs, mtbf_table, start, end, installed=None) -> pd.D
             fit = statistics.weibull_fit(group["hours"].to_numpy(), group["observed"].to_numpy())
             if fit is not None and fit["failures"] >= WEIBULL_MIN_FAILURES:
                 fits[asset_class] = fit
-    hours = finance.expected_downtime_hours(inputs.failures)
+    # Hours per failure over the failures of the history (the frame also holds older ones
+    # still down after its start, for their downtime in the windows).
+    history = inputs.failures
+    if len(history):
+        began = pd.to_datetime(history["started_at"], utc=True)
+        history = history.loc[began >= end - pd.Timedelta(days=SCORING_HISTORY_DAYS)]
+    hours = finance.expected_downtime_hours(history)
     by_class = (
         hours.rename("h").to_frame().join(classes).groupby("asset_class")["h"].mean()
         if len(hours)

@@ -101,7 +101,9 @@ def test_upload_with_progress_lands_on_the_finished_batch(
     path = tmp_path / "work-orders.csv"
     path.write_text(WO_CSV, encoding="utf-8")
     browser.get(f"{live_server.url}/ingest/")
-    assert browser.find_element(By.ID, "upload-progress").get_attribute("hidden") is not None
+    progress = browser.find_element(By.ID, "upload-progress")
+    assert progress.get_attribute("hidden") is not None
+    assert not progress.is_displayed()  # hidden means not drawn (the CSS once overrode it)
     Select(browser.find_element(By.ID, "id_kind")).select_by_value(Kind.WORK_ORDERS)
     Select(browser.find_element(By.ID, "id_mapping")).select_by_value("canonical")
     browser.find_element(By.ID, "id_file").send_keys(str(path))

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from ingest import csvchunks, fields, mappings, services, uploads
+from ingest import csvchunks, fields, mappings, preview, services, uploads
 from ingest.models import IngestBatch, Mapping, Source, Status
 from ingest.services import batch_ingest_file
 from reliability.models import FailureEvent, Reading, WorkOrder
@@ -79,7 +79,7 @@ FAILURE_LOG = {
 FAILURE_LINES = [
     "2026-03-04 08:00,P-101,2026-03-04 09:30,bearing seized",  # 1: data, not a header
     "2026-03-05 10:00,P-101,,belt slipped",  # 2: no end time
-    "2026-03-07 12:00,P-101,oops",  # 3: a field short
+    "2026-03-07 12:00,P-101,oops",  # 3: no description, and its end is no timestamp
     "2026-03-08 13:00,P-404,,unknown asset",  # 4
     '2026-03-09 14:00,P-101,2026-03-09 15:00,"motor, overheated"',  # 5
     "2026-03-10 16:00,P-101,2026-03-10 16:45,fuse",  # 6: last line, no newline
@@ -91,7 +91,7 @@ def test_a_header_less_failure_log_loads_from_its_first_line(world, pump, load_b
     batch = load_bytes("failure_events", data, FAILURE_LOG, site=world.site_a)
     assert counts(batch) == (Status.DONE, 6, 4, 2)
     assert rejected(batch) == [
-        (3, "", "expected 4 fields, found 3"),
+        (3, "ended_at", "not a timestamp (ISO 8601)"),
         (4, "asset", "unknown asset code at this site"),
     ]
     assert batch.rejected_rows.get(line=3).raw == FAILURE_LINES[2]
@@ -162,10 +162,11 @@ def test_a_header_less_file_fails_up_front_naming_a_field_no_position_gives(
     assert batch.status == Status.FAILED
     assert batch.error == "Required field missing: asset (no column position maps to it)."
 
+    # A required position past a line's end refuses that line, not the file.
     too_far = {**FAILURE_LOG, "columns": {"1": "started_at", "7": "asset"}}
     batch = load_bytes("failure_events", FAILURE_LINES[0].encode(), too_far, site=world.site_a)
-    assert batch.status == Status.FAILED
-    assert batch.error == "Required field missing: asset (column 7, but line 1 has 4 fields)."
+    assert counts(batch) == (Status.DONE, 1, 0, 1)
+    assert rejected(batch) == [(1, "", "expected at least 7 fields, found 4")]
     assert not FailureEvent.objects.exists()
 
 
@@ -374,7 +375,6 @@ def test_the_upload_check_accepts_cp1252_only_when_the_mapping_says_so(world):
         ({"decimal": ","}, "decimal: ',' needs another delimiter"),
         ({"date_order": "ydm"}, "date_order: must be one of 'ymd', 'dmy', 'mdy'"),
         ({"header": "no"}, "header: must be true or false"),
-        ({"columns": {"1": "asset"}}, "columns: '1' is a position; positions need"),
         ({"header": False, "columns": {"Tag": "asset"}}, 'columns: with "header": false'),
         ({"header": False, "columns": {"0": "asset"}}, "not '0'"),
         (
@@ -534,3 +534,144 @@ def test_bulk_json_rows_refuse_a_mapping_that_shapes_a_file(world):
     assert response.status_code == 400
     assert "says how a file is written" in response.json()["mapping"][0]
     assert not IngestBatch.objects.exists()
+
+
+# --- Two columns for one field; a column named __line__ ----------------------------------
+
+WO_LINE = "site-a,M-1,M-1,W-1,corrective,2026-01-06T00:00:00Z\n"
+
+
+@pytest.mark.parametrize(
+    "columns, header, words",
+    [
+        (
+            {"Tag": "asset"},
+            "site,Tag,asset,external_id,kind,opened_at",
+            "asset is given by both 'Tag' and 'asset': map or drop one.",
+        ),
+        (
+            {"A": "asset", "B": "asset"},
+            "site,A,B,external_id,kind,opened_at",
+            "asset is given by both 'A' and 'B': map or drop one.",
+        ),
+    ],
+)
+def test_two_columns_for_one_field_fail_the_batch_and_the_preview_naming_both(
+    world, load_bytes, columns, header, words
+):
+    data = (header + "\n" + WO_LINE).encode()
+    definition = {"name": "two", "kind": "work_orders", "columns": columns}
+    batch = load_bytes("work_orders", data, definition)
+    assert (batch.status, batch.error) == (Status.FAILED, words)
+    Mapping.objects.create(
+        name="two", kind="work_orders", definition=definition, portfolio=world.portfolio_p
+    )
+    shown = preview.batch_preview(
+        kind="work_orders",
+        upload=SimpleUploadedFile("wo.csv", data),
+        user=world.user("manager_a"),
+        mapping="two",
+    )
+    assert shown.error == words
+    assert not WorkOrder.objects.exists()
+
+
+def test_a_column_named_like_our_line_numbers_is_refused_plainly(world, load_bytes):
+    data = b"site,asset,external_id,kind,opened_at,__line__\n" + WO_LINE.encode()
+    batch = load_bytes("work_orders", data)
+    assert batch.status == Status.FAILED
+    assert batch.error == (
+        "The file has a column named '__line__', the name we number lines by: rename it."
+    )
+
+
+# --- With a header any column name may be mapped, digits too -----------------------------
+
+
+def test_digit_column_names_map_under_a_header(world, load_bytes):
+    mappings.parse({"name": "x", "columns": {"1": "asset", "2024": "started_at"}})
+    definition = {
+        "name": "years",
+        "kind": "failure_events",
+        "columns": {"1": "asset", "2024": "started_at", "3": "ended_at"},
+        "timezone": "UTC",
+    }
+    data = b"1,2024,3\nM-1,2026-01-06 00:00,2026-01-06 01:00\n"
+    batch = load_bytes("failure_events", data, definition, site=world.site_a)
+    assert counts(batch) == (Status.DONE, 1, 1, 0)
+    event = FailureEvent.objects.get()
+    assert (event.started_at, event.ended_at) == (at("2026-01-06 00:00"), at("2026-01-06 01:00"))
+
+
+# --- Without a header the mapping sets the width, not line 1 -----------------------------
+
+OUTAGES = {
+    "name": "outages",
+    "kind": "failure_events",
+    "header": False,
+    "columns": {"1": "asset", "2": "started_at", "3": "ended_at"},
+    "constants": {"site": "site-a"},
+    "timezone": "UTC",
+}
+
+
+def test_a_short_first_line_sets_no_width(world, load_bytes):
+    data = b"M-1,2026-01-06T00:00:00Z\nM-1,2026-01-07T00:00:00Z,2026-01-07T01:00:00Z\n"
+    batch = load_bytes("failure_events", data, OUTAGES)
+    assert counts(batch) == (Status.DONE, 2, 2, 0)
+    stored = dict(FailureEvent.objects.values_list("started_at", "ended_at"))
+    assert stored == {
+        at("2026-01-06 00:00"): None,
+        at("2026-01-07 00:00"): at("2026-01-07 01:00"),
+    }
+
+
+def test_header_less_lines_short_of_a_required_field_or_malformed_are_refused_as_lines(
+    world, load_bytes
+):
+    lines = [
+        '"M-1,2026-01-05T00:00:00Z',  # 1: malformed (an open quote), once fatal to the file
+        "M-1",  # 2: no start: short of a required position
+        "M-1,2026-01-06T00:00:00Z",  # 3: no end (optional)
+        "M-1,2026-01-07T00:00:00Z,2026-01-07T01:00:00Z,extra,more",  # 4: past the width
+        "M-1,2026-01-08T00:00:00Z,2026-01-08T01:00:00Z",  # 5
+    ]
+    batch = load_bytes("failure_events", ("\n".join(lines) + "\n").encode(), OUTAGES)
+    assert counts(batch) == (Status.DONE, 5, 3, 2)
+    reasons = rejected(batch)
+    assert reasons[0][:2] == (1, "") and reasons[0][2].startswith("malformed CSV")
+    assert reasons[1] == (2, "", "expected at least 2 fields, found 1")
+    assert batch.rejected_rows.get(line=2).raw == "M-1"
+    assert sorted(FailureEvent.objects.values_list("started_at", "ended_at")) == [
+        (at("2026-01-06 00:00"), None),
+        (at("2026-01-07 00:00"), at("2026-01-07 01:00")),
+        (at("2026-01-08 00:00"), at("2026-01-08 01:00")),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, cells",
+    [
+        ("a,b,c,d\ne,f,g,h\n", [["a", "b", "c"], ["e", "f", "g"]]),  # past the width
+        ("a,b\n\ne,f\n", [["a", "b", ""], ["e", "f", ""]]),  # short of it, not of the least
+        ("a b c d\ne f g h", [["a", "b", "c"], ["e", "f", "g"]]),  # whitespace
+    ],
+)
+def test_header_less_chunks_of_one_field_count_take_the_fast_path(text, cells):
+    """Speed guard: lines of one number of fields, enough for the required ones, are read
+    by pandas whatever the mapping's width."""
+    dialect = csvchunks.Dialect(
+        delimiter="whitespace" if " " in text else ",", header=False, width=3, least=2
+    )
+    with mock.patch.object(csvchunks, "_parse_records", side_effect=AssertionError("slow")):
+        chunk = csvchunks._parse(text.encode(), text, 1, ["1", "2", "3"], dialect)
+    assert chunk.frame[["1", "2", "3"]].to_numpy().tolist() == cells
+    assert list(chunk.frame.columns) == ["1", "2", "3", "__line__"]
+
+
+def test_a_header_less_file_is_read_as_wide_as_the_mapping(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b'"open,quote\nM-1\n')
+    with path.open("rb") as handle:
+        header = csvchunks.read_header(handle, csvchunks.Dialect(header=False, width=4))
+    assert (header.columns, header.end_offset, header.lines) == (["1", "2", "3", "4"], 0, 0)

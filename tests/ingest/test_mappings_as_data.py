@@ -6,9 +6,10 @@ import json
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.test import Client
 from rest_framework.test import APIClient
 
-from ingest import services
+from ingest import mappings, services
 from ingest.models import IngestBatch, Mapping, Status
 from reliability.models import WorkOrder
 from tests.people import client_for
@@ -104,10 +105,12 @@ def test_people_who_may_not_keep_a_mapping_are_refused(world):
     assert tech.post("/api/v1/ingest/mappings/", body, format="json").status_code == 403
     assert tech.get(url).status_code == 404
     assert tech.patch(url, {"description": "x"}, format="json").status_code == 404
-    # The shared mapping is seen by all, kept only by the operator.
-    assert tech.get(f"/api/v1/ingest/mappings/{shared.pk}/").status_code == 200
-    assert tech.delete(f"/api/v1/ingest/mappings/{shared.pk}/").status_code == 403
+    # The shared mapping is seen by all who may load data (not the technician), kept only
+    # by the operator.
+    assert tech.get(f"/api/v1/ingest/mappings/{shared.pk}/").status_code == 404
+    assert tech.delete(f"/api/v1/ingest/mappings/{shared.pk}/").status_code == 404
     manager = client_for(world, "manager_a")
+    assert manager.get(f"/api/v1/ingest/mappings/{shared.pk}/").status_code == 200
     assert manager.delete(f"/api/v1/ingest/mappings/{shared.pk}/").status_code == 403
     refused = manager.post("/api/v1/ingest/mappings/", {**body, "portfolio": None}, format="json")
     assert refused.status_code == 403  # sharing with all is the operator's
@@ -365,3 +368,175 @@ def test_mapping_pages_refuse_who_may_not_keep_them(world):
         assert client.get("/ingest/mappings/new/").status_code == 403
         assert client.get(f"/ingest/mappings/{mapping.pk}/").status_code == 404
     assert client_for(world, "anonymous").get("/ingest/mappings/").status_code == 302
+
+
+# --- Every key's type is checked, on save as when read (review of the last commits) -------
+
+# (definition, the key the error names): each once saved, then a 500 at every use, or a
+# 500 on save.
+BAD_DEFINITIONS = [
+    ({"columns": 5}, "columns"),
+    ({"columns": ["a", "b"]}, "columns"),
+    ({"columns": "x"}, "columns"),
+    ({"columns": {"Tag": 5}}, "columns"),
+    ({"columns": {"Tag": "__line__"}}, "columns"),
+    ({"header": False, "columns": {"Tag": "asset"}}, "columns"),
+    ({"constants": ["x"]}, "constants"),
+    ({"constants": {"site": ["site-a"]}}, "constants"),
+    ({"constants": {"site": None}}, "constants"),
+    ({"value_maps": ["x"]}, "value_maps"),
+    ({"value_maps": {"kind": "x"}}, "value_maps"),
+    ({"value_maps": {"kind": {"PM": ["preventive"]}}}, "value_maps"),
+    ({"units": ["x"]}, "units"),
+    ({"units": {"downtime_minutes": 60}}, "units"),
+    ({"wide": 5}, "wide"),
+    ({"wide": ["variable", "value", "columns"]}, "wide"),
+    ({"wide": {"variable": 1, "value": 2, "columns": 3}}, "wide"),
+    ({"wide": {"variable": "metric", "value": "value"}}, "wide"),
+    ({"wide": {"variable": "metric", "value": "value", "columns": "vib"}}, "wide"),
+    ({"timestamp_format": 5}, "timestamp_format"),
+    ({"date_format": ["%d.%m.%Y"]}, "date_format"),
+    ({"timezone": 5}, "timezone"),
+    ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
+    ({"timezone": "../../etc/passwd"}, "timezone"),
+    ({"description": 5}, "description"),
+]
+# Keys our work orders cannot be keyed by, refused on save when the kind is known.
+BAD_KEYS = [
+    ({"key": ["nope"]}, "'key': 'nope' is not one of our work_orders fields"),
+    ({"key": ["external_id"]}, "'key': 'external_id' is not one of our work_orders fields"),
+    ({"key": ["site"]}, "'key': 'site' is not one of our work_orders fields"),
+]
+
+
+@pytest.mark.parametrize("definition, key", BAD_DEFINITIONS)
+def test_parse_checks_the_type_of_every_key_naming_it(definition, key):
+    with pytest.raises(mappings.MappingError) as caught:
+        mappings.parse({"name": "m", **definition}, source="m.json")
+    assert str(caught.value).startswith(f"m.json: {key}: ")
+
+
+def test_parse_checks_the_name_type_too():
+    with pytest.raises(mappings.MappingError, match=r"^m.json: name: must be text"):
+        mappings.parse({"name": 5}, source="m.json")
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        {"constants": {"site": "site-a", "labour_hours": 1.5, "credit": False, "n": 3}},
+        {"value_maps": {"kind": {"1": "corrective", "2": "preventive"}}},
+        {"timezone": "Europe/Berlin"},
+        {"timezone": "site"},
+        {"wide": {"variable": "metric", "value": "value", "columns": ["vib", "temp"]}},
+    ],
+)
+def test_parse_takes_each_type_it_documents(definition):
+    mappings.parse({"name": "m", **definition})
+
+
+@pytest.mark.parametrize("definition, words", BAD_KEYS)
+def test_a_key_the_kind_cannot_build_is_refused_on_save(definition, words):
+    with pytest.raises(mappings.MappingError) as caught:
+        mappings.check_stored(name="m", kind="work_orders", definition=definition)
+    assert str(caught.value).startswith("definition: ") and words in str(caught.value)
+    # Another kind takes no key at all; a mapping for any kind is checked at batch time.
+    with pytest.raises(mappings.MappingError, match="only work orders take one"):
+        mappings.check_stored(name="m", kind="failure_events", definition={"key": "row"})
+    mappings.check_stored(name="m", kind="", definition=definition)
+
+
+def test_the_api_answers_400_naming_the_key_for_each_bad_definition(world):
+    client = client_for(world, "manager_a")
+    body = {"name": "m", "kind": "work_orders", "portfolio": "p"}
+    for definition, key in [*BAD_DEFINITIONS, *BAD_KEYS]:
+        response = client.post(
+            "/api/v1/ingest/mappings/", {**body, "definition": definition}, format="json"
+        )
+        assert response.status_code == 400, (definition, response.content)
+        assert f"definition: {key}" in response.json()["definition"][0], definition
+    assert not Mapping.objects.exists()
+
+
+def test_the_form_refuses_each_bad_definition_naming_the_key(world):
+    client = client_for(world, "manager_a")
+    form = {
+        "name": "m",
+        "kind": "work_orders",
+        "description": "",
+        "portfolio": world.portfolio_p.pk,
+    }
+    for definition, key in [*BAD_DEFINITIONS, *BAD_KEYS]:
+        response = client.post(
+            "/ingest/mappings/new/", {**form, "definition": json.dumps(definition)}
+        )
+        assert response.status_code == 400, definition
+        errors = response.context["form"].errors["definition"]
+        assert any(f"definition: {key}" in error for error in errors), (definition, errors)
+    assert not Mapping.objects.exists()
+
+
+# --- A mapping file needs no name --------------------------------------------------------
+
+
+def test_a_mapping_file_without_a_name_is_named_by_its_stem(world, tmp_path):
+    mapping_file = tmp_path / "exported-cmms.json"
+    mapping_file.write_text(json.dumps(CMMS_DEFINITION))  # as a stored mapping exports it
+    data = tmp_path / "wo.csv"
+    data.write_text(CMMS_CSV)
+    call_command("ingest", "work_orders", str(data), "--mapping", str(mapping_file))
+    batch = IngestBatch.objects.get()
+    assert batch.status == Status.DONE and batch.rows_inserted == 2
+    assert batch.mapping == "exported-cmms"
+    assert batch.mapping_definition["name"] == "exported-cmms"
+
+
+# --- Who sees mappings; the manager's form -----------------------------------------------
+
+
+def test_who_may_load_no_data_sees_no_mapping_not_even_a_shared_one(world):
+    stored(world)
+    shared = stored(world, name="shared-one", portfolio=None)
+    for name in ("tech_a", "director_p", "executive"):
+        client = client_for(world, name)
+        assert client.get("/api/v1/ingest/mappings/").json()["results"] == []
+        assert client.get(f"/api/v1/ingest/mappings/{shared.pk}/").status_code == 404
+        page = client.get("/ingest/mappings/")
+        assert page.status_code == 200
+        assert b"shared-one" not in page.content and b"No stored mappings yet" not in page.content
+        assert b"Site managers and integrators keep the column mappings" in page.content
+    listed = client_for(world, "manager_a").get("/api/v1/ingest/mappings/").json()["results"]
+    assert {m["name"] for m in listed} == {"cmms-a", "shared-one"}
+
+
+def test_the_managers_form_offers_only_their_portfolios_the_first_chosen(world):
+    client = client_for(world, "manager_a")
+    page = client.get("/ingest/mappings/new/")
+    field = page.context["form"]["portfolio"]
+    assert [str(choice.data["value"]) for choice in field.subwidgets] == [str(world.portfolio_p.pk)]
+    assert str(field.value()) == str(world.portfolio_p.pk)
+    assert b"(shared" not in page.content
+    # The browser sends the preselected portfolio: the mapping is saved, and the list says so.
+    saved = client.post(
+        "/ingest/mappings/new/",
+        {
+            "name": "cmms-a",
+            "kind": "work_orders",
+            "description": "",
+            "portfolio": field.value(),
+            "definition": json.dumps(CMMS_DEFINITION),
+        },
+        follow=True,
+    )
+    assert saved.redirect_chain == [("/ingest/mappings/", 302)]
+    assert "Mapping cmms-a saved." in [str(m) for m in saved.context["messages"]]
+    assert b"Mapping cmms-a saved." in saved.content
+    assert Mapping.objects.get().portfolio == world.portfolio_p
+
+
+def test_the_operators_form_still_offers_shared(world, django_user_model):
+    operator = django_user_model.objects.create_superuser("operator", "o@x.io", "pw-op-1")
+    client = Client()
+    client.force_login(operator)
+    page = client.get("/ingest/mappings/new/")
+    assert b"(shared: everyone who may load data)" in page.content

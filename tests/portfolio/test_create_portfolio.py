@@ -3,6 +3,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from ingest.models import Status
@@ -205,3 +206,12 @@ def test_only_the_operator_loads_portfolios(world, tmp_path):
         with pytest.raises(PermissionDenied):
             load(tmp_path, "code,name\nz,Z\n", user=world.user(name))
     assert not Portfolio.objects.filter(code="z").exists()
+
+
+def test_the_database_refuses_a_code_that_differs_only_in_case(world):
+    """The form, API and ingest compare codes without case; two creates racing past those
+    checks are stopped by the table itself."""
+    Portfolio.objects.create(code="acme", name="Acme")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Portfolio.objects.create(code="ACME", name="Acme again")
+    assert Portfolio.objects.filter(code__iexact="acme").count() == 1

@@ -6,15 +6,17 @@ so a year window is 8,760 h. Every expected number is worked out beside it.
 """
 
 import datetime as dt
+import math
 
 import pandas as pd
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from core.charts import COLORS
 from ingest.models import Status
 from ingest.services import batch_ingest_file
-from reliability import metrics, statistics
+from reliability import charts, metrics, statistics
 from reliability.models import FailureEvent
 from reliability.selectors import (
     asset_reliability_figures,
@@ -151,6 +153,36 @@ def test_mtbf_trend_counts_quarters_from_installation():
     )
     # 2026 Q1, Q2 before installation: 0 h; Q3 from 08-01 = 61 days; Q4 = 92 days
     assert trend.loc[1, "quarters"] == [0.0, 0.0, 61 * 24.0, 92 * 24.0]
+    # The slope runs over the installed quarters only (x = 2, 3): (2,208 − 1,464) ÷ 1 = 744
+    # h/quarter on a mean of 1,836 h: 40.5 %, not the 0 → 2,208 h climb of "improving" a
+    # new asset would show if the quarters before it existed counted as 0 h run time.
+    assert trend.loc[1, "slope_hours_per_quarter"] == pytest.approx(744.0)
+    assert trend.loc[1, "pct_per_quarter"] == pytest.approx(744 / 1836 * 100)
+
+
+def test_mtbf_trend_of_an_asset_installed_in_the_last_quarter_has_no_slope():
+    trend = statistics.mtbf_trend(
+        log(), [1], ts("2027-01-15"), quarters=4, installed={1: dt.date(2026, 11, 1)}
+    ).loc[1]
+    assert math.isnan(trend["slope_hours_per_quarter"])
+    assert (trend["pct_per_quarter"], trend["direction"]) == (None, "flat")
+
+
+def test_mtbf_trend_leaves_failures_before_installation_out():
+    failures = log(
+        (1, "2026-03-01", "2026-03-01"),  # before installation: outside the span
+        (1, "2026-09-01", "2026-09-01"),  # 31 days = 744 h after installation
+        (1, "2026-11-01", "2026-11-01"),  # 92 days = 2,208 h after it
+    )
+    row = statistics.mtbf_trend(
+        failures, [1], ts("2027-01-15"), quarters=4, installed={1: dt.date(2026, 8, 1)}
+    ).loc[1]
+    assert row["failures"] == 2
+    assert row["quarter_censored"] == [True, True, False, False]
+    assert row["quarter_installed"] == [False, False, True, True]
+    # Crow-AMSAA from installation: T = 2026-08-01 → 2027-01-01 = 153 days = 3,672 h
+    beta = 2 / (math.log(3672 / 744) + math.log(3672 / 2208))
+    assert row["crow_amsaa_beta"] == pytest.approx(beta)
 
 
 def test_time_between_failures_censors_from_installation():
@@ -350,3 +382,170 @@ def test_asset_page_tells_an_open_failure_from_an_unrecorded_end(world):
     page = client_for(world, "manager_a").get(reverse("asset", args=[asset.pk]))
     html = page.content.decode()
     assert html.count("still down") == 1 and html.count("end not recorded") == 1
+
+
+# --- failures that started before the history, installation in MTTR and the trend -------
+# Review of the last commits, defects 1 and 2. As of 2026-11-30 every window ends at
+# 2026-12-01 00:00 UTC: the trailing year is [2025-12-01, 2026-12-01) = 365 days = 8,760 h,
+# and the history read starts 822 days earlier, on 2024-08-31.
+
+AS_OF = dt.date(2026, 11, 30)
+
+
+def at(text: str) -> dt.datetime:
+    return pd.Timestamp(text, tz="UTC").to_pydatetime()
+
+
+def test_failures_down_across_the_history_start_are_read(db):
+    asset = AssetFactory()
+    FailureEventFactory(asset=asset, started_at=at("2024-01-01"), ended_at=None, is_open=True)
+    FailureEventFactory(asset=asset, started_at=at("2023-01-01"), ended_at=at("2024-07-01"))
+    FailureEventFactory(asset=asset, started_at=at("2023-06-01"), ended_at=None)  # unknown
+    straddling = AssetFactory(site=asset.site, line=asset.line)
+    FailureEventFactory(
+        asset=straddling, started_at=at("2024-06-01"), ended_at=at("2025-12-11")
+    )  # ended 10 days into the trailing year
+    since = pd.Timestamp("2024-08-31", tz="UTC")
+    frame = failure_frame(FailureEvent.objects.all(), since, pd.Timestamp("2026-12-01", tz="UTC"))
+    # the open one and the one ended after the history start; not those over before it,
+    # nor one with no end that is not open (no downtime to give)
+    assert sorted(frame["started_at"].dt.strftime("%Y-%m-%d")) == ["2024-01-01", "2024-06-01"]
+
+
+def test_a_failure_open_since_long_ago_is_down_all_year_at_the_asset(db):
+    asset = AssetFactory()  # no installation date: installed before any window
+    FailureEventFactory(asset=asset, started_at=at("2024-01-01"), ended_at=None, is_open=True)
+    figures = asset_reliability_figures(asset.pk, AS_OF)
+    # down the whole trailing year; it started before the year, so no failure of the year
+    assert figures["mtbf"] == {
+        "hours": 0.0,
+        "censored": True,
+        "failures": 0,
+        "operating_hours": 0.0,
+        "downtime_hours": YEAR_HOURS,
+    }
+    assert figures["mttr"] == {"hours": None, "count": 0, "events": 0, "without_time": 0}
+    # every quarter of the trend is down throughout: censored at 0 h, but installed
+    assert figures["trend"]["quarters"] == [0.0, 0.0, 0.0, 0.0]
+    assert figures["trend"]["installed"] == [True] * 4
+
+
+def test_a_failure_ended_in_the_year_after_starting_before_the_history(db):
+    asset = AssetFactory()
+    FailureEventFactory(asset=asset, started_at=at("2024-06-01"), ended_at=at("2025-12-11"))
+    figures = asset_reliability_figures(asset.pk, AS_OF)
+    # 2025-12-01 → 2025-12-11 is 240 h down; 8,760 − 240 = 8,520 h run, no failure in it
+    assert figures["mtbf"] == {
+        "hours": 8520.0,
+        "censored": True,
+        "failures": 0,
+        "operating_hours": 8520.0,
+        "downtime_hours": 240.0,
+    }
+
+
+def test_failures_down_across_the_history_start_at_the_site(world):
+    site = world.site_a  # holds M-1 (Tier 1, no failure, no installation date)
+    line = LineFactory(site=site, code="l1")
+    down = AssetFactory(site=site, line=line, code="P-1", tier=1)
+    FailureEventFactory(asset=down, started_at=at("2024-01-01"), ended_at=None, is_open=True)
+    back = AssetFactory(site=site, line=line, code="P-2", tier=1)
+    FailureEventFactory(asset=back, started_at=at("2024-06-01"), ended_at=at("2025-12-11"))
+    details = site_recompute_scores(site_id=site.pk, as_of=AS_OF).details
+    tier1 = {row["code"]: row for row in details[Detail.TIER1]}
+    assert (tier1["P-1"]["mtbf_hours"], tier1["P-1"]["mtbf_censored"]) == (0.0, True)
+    assert (tier1["P-2"]["mtbf_hours"], tier1["P-2"]["mtbf_censored"]) == (8520.0, True)
+    # no failure of the year: fleet "> Σ operating hours" = M-1 8,760 + P-1 0 + P-2 8,520
+    assert details[Detail.MTBF]["failures"] == 0
+    assert (details[Detail.MTBF]["fleet_hours"], details[Detail.MTBF]["fleet_censored"]) == (
+        YEAR_HOURS + 8520.0,
+        True,
+    )
+    assert details[Detail.MTTR]["events"] == 0
+
+
+def test_repairs_before_installation_are_outside_the_window():
+    failures = log(
+        (1, "2026-03-01 08:00", "2026-03-01 08:00"),  # before installation
+        (1, "2026-07-01 08:00", "2026-07-01 08:00"),
+    )
+    work = orders(
+        (30, 1, "corrective", "2026-04-01 00:00", "2026-04-01 02:00"),  # before installation
+        (31, 1, "emergency", "2026-08-01 00:00", "2026-08-01 03:00"),  # 3 h
+    )
+    installed = {1: dt.date(2026, 6, 1)}
+    result = metrics.mttr(work, YEAR_START, YEAR_END, failures, installed=installed)
+    assert result == {"hours": 1.5, "count": 2, "events": 2, "without_time": 0}  # 0 h and 3 h
+    by_asset = metrics.mttr_by_asset(work, YEAR_START, YEAR_END, failures, installed=installed)
+    assert by_asset.to_dict("index") == {1: {"hours": 1.5, "count": 2, "events": 2}}
+    later = metrics.mttr(work, YEAR_START, YEAR_END, failures, installed={1: dt.date(2027, 6, 1)})
+    assert later == {"hours": None, "count": 0, "events": 0, "without_time": 0}
+    # counted per quarter as MTBF counts them
+    labels = ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    assert metrics.failures_per_quarter(failures, labels, installed=installed) == [0, 0, 1, 0]
+    assert metrics.failures_per_quarter(failures, labels) == [1, 0, 1, 0]
+
+
+def installed_asset(day: dt.date, **place):
+    """The review's repro: zero-duration failures on 2026-03-01 and 2026-07-01 (site in
+    America/Detroit: installation starts at 04:00 UTC)."""
+    asset = AssetFactory(installed_on=day, **place)
+    for moment in ("2026-03-01 08:00", "2026-07-01 08:00"):
+        FailureEventFactory(asset=asset, started_at=at(moment), ended_at=at(moment))
+    return asset
+
+
+def test_mttr_and_trend_of_an_asset_installed_mid_year(db):
+    figures = asset_reliability_figures(installed_asset(dt.date(2026, 6, 1)).pk, AS_OF)
+    # 2026-06-01 04:00 → 2026-12-01 is 183 days less 4 h = 4,388 h, one failure
+    assert (figures["mtbf"]["failures"], figures["mtbf"]["hours"]) == (1, 4388.0)
+    assert figures["mttr"] == {"hours": 0.0, "count": 1, "events": 1, "without_time": 0}
+    trend = figures["trend"]
+    assert trend["quarter_labels"] == ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    # Q2 from 06-01 04:00 to 07-01 = 716 h, no failure; Q3 92 days = 2,208 h, 1 failure
+    assert trend["quarters"] == [0.0, 0.0, 716.0, 2208.0]
+    assert trend["censored"] == [True, True, True, False]
+    assert trend["installed"] == [False, False, True, True]
+    assert trend["failures_per_quarter"] == [0, 0, 0, 1]  # not the 03-01 one in 2026Q1
+    chart = charts.mtbf_trend_chart(
+        "t", trend=trend, failures=trend["failures_per_quarter"], window_label="w"
+    )
+    bars = chart["plot"]["data"][0]
+    assert bars["text"] == ["not installed", "not installed", "> 716 h", "2,208 h"]
+    assert bars["y"] == [None, None, 716.0, 2208.0]
+    muted, accent = COLORS["muted"], COLORS["accent"]
+    assert bars["marker"]["color"] == [muted, muted, muted, accent]
+    assert chart["rows"] == [
+        ["2025Q4", "not installed", "", "before installation"],
+        ["2026Q1", "not installed", "", "before installation"],
+        ["2026Q2", "> 716 h", "0", "lower bound: no failure"],
+        ["2026Q3", "2,208 h", "1", ""],
+    ]
+
+
+def test_mttr_and_trend_of_an_asset_installed_after_the_window(db):
+    figures = asset_reliability_figures(installed_asset(dt.date(2027, 6, 1)).pk, AS_OF)
+    assert (figures["mtbf"]["failures"], figures["mtbf"]["censored"]) == (0, True)
+    assert figures["mttr"] == {"hours": None, "count": 0, "events": 0, "without_time": 0}
+    trend = figures["trend"]
+    assert trend["installed"] == [False] * 4
+    assert trend["failures_per_quarter"] == [0, 0, 0, 0]
+    chart = charts.mtbf_trend_chart(
+        "t", trend=trend, failures=trend["failures_per_quarter"], window_label="w"
+    )
+    assert chart["plot"]["data"][0]["text"] == ["not installed"] * 4
+    assert [row[2] for row in chart["rows"]] == [""] * 4
+
+
+def test_asset_page_shows_quarters_before_installation(world):
+    site = world.site_a
+    asset = installed_asset(dt.date(2026, 6, 1), site=site, line=LineFactory(site=site))
+    page = client_for(world, "manager_a").get(
+        reverse("asset", args=[asset.pk]), {"end": AS_OF.isoformat()}
+    )
+    text = " ".join(page.content.decode().split())
+    assert "MTTR from 1 of 1 repair." in text
+    assert (
+        "3 of 4 quarters without failure count as their lower bound (2 before installation" in text
+    )
+    assert "not installed" in text

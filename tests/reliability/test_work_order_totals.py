@@ -72,7 +72,12 @@ def api(world, name, **params):
 
 def test_the_api_totals_are_hand_worked_with_credits(orders):
     body = api(orders, "tech_a", site="site-a", **PERIOD).json()
-    assert body["totals"] == {**SITE_A, "credits": 2}
+    one_currency = {"currency": "USD", "credits": 2}
+    assert body["totals"] == {
+        **SITE_A,
+        **one_currency,
+        "by_currency": [{**SITE_A, **one_currency}],
+    }
     assert body["period"] == {"from": "2026-01-01", "to": "2026-03-31", "basis": "completed_at"}
     assert [(r["external_id"], r["net_cost"], r["is_credit"]) for r in body["results"]] == [
         ("WO-3", "15.00", False),
@@ -81,7 +86,7 @@ def test_the_api_totals_are_hand_worked_with_credits(orders):
         ("WO-1", "300.50", False),
     ]
     asset = api(orders, "tech_a", site="site-a", asset="M-1", **PERIOD).json()
-    assert asset["totals"] == {**ASSET_M1, "credits": 1}
+    assert {k: asset["totals"][k] for k in (*ASSET_M1, "credits")} == {**ASSET_M1, "credits": 1}
 
 
 def test_the_pages_show_the_api_totals_for_the_same_period(orders):
@@ -121,6 +126,8 @@ def test_a_technician_of_another_site_sees_none_of_them(orders):
             "net_labour": "0.00",
             "net_total": "0.00",
             "credits": 0,
+            "currency": None,
+            "by_currency": [],
         }
     # Without a site filter, each sees only their own site's orders.
     numbers = {r["external_id"] for r in api(orders, "tech_b", **PERIOD).json()["results"]}
@@ -206,3 +213,27 @@ def test_the_default_period_is_the_maintenance_cost_window(world):
     )
     spend = metrics.maintenance_cost(frame, start, end, 1e6, 1e6)["window_spend"]
     assert Decimal(body["totals"]["net_total"]) == Decimal(str(spend)).quantize(Decimal("0.01"))
+
+
+def test_money_of_two_currencies_is_never_added(orders):
+    """Site C is in a EUR portfolio: the executive's totals over both give the count, and
+    the money per currency only (USD 245.25 at A + 1,000 at B; EUR 1,000 at C)."""
+    site_c = orders.site_c
+    site_c.portfolio.currency = "EUR"
+    site_c.portfolio.save()
+    WorkOrderFactory(
+        asset=AssetFactory(site=site_c, line__site=site_c, code="C-1"),
+        external_id="WO-9",
+        opened_at=at(2025, 12, 1),
+        started_at=None,
+        completed_at=at(2026, 2, 1),
+        parts_cost=Decimal("1000"),
+        labour_cost=Decimal("0"),
+    )
+    totals = api(orders, "executive", **PERIOD).json()["totals"]
+    assert (totals["count"], totals["credits"]) == (6, 2)
+    assert (totals["currency"], totals["net_total"], totals["net_parts"]) == (None, None, None)
+    assert [(t["currency"], t["count"], t["net_total"]) for t in totals["by_currency"]] == [
+        ("EUR", 1, "1000.00"),
+        ("USD", 5, "1245.25"),
+    ]
