@@ -8,6 +8,7 @@ kind) and turn a wide file (one column per metric) into one reading per cell.
 """
 
 import json
+import math
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import cache
@@ -217,6 +218,7 @@ def parse(data: dict, source: str = "mapping") -> Mapping:
 
 
 SCALARS = (str, int, float, bool)
+MAX_POSITION = 1000  # columns a header-less file may have
 TEXT_KEYS = ("name", "description", "timestamp_format", "date_format", "timezone")
 LINE = "__line__"  # the column csvchunks numbers each record in: no field of ours
 
@@ -264,14 +266,51 @@ def _check_types(data: dict, source: str) -> None:
         *data.get("constants", {}),
         *([wide["variable"], wide["value"]] if wide else []),
     ]
+    mapped = set(data.get("columns", {}).values())
+    both = sorted(mapped & set(data.get("constants", {})))
+    if both:
+        raise MappingError(
+            f"{source}: constants: {both[0]!r} is also mapped from a column; keep one of the two"
+        )
     if LINE in ours or LINE in data.get("columns", {}):
         raise MappingError(f"{source}: columns: {LINE!r} is a name of ours for line numbers")
+    for key in ("timestamp_format", "date_format"):
+        if key in data and not _usable_format(data[key]):
+            raise MappingError(
+                f'{source}: {key}: {data[key]!r} is not a strptime format (e.g. "%d.%m.%Y %H:%M")'
+            )
+    _check_storable(data, source)
     timezone = data.get("timezone")
     if timezone is not None and timezone != SITE_TIMEZONE and not _known_zone(timezone):
         raise MappingError(
             f'{source}: timezone: {timezone!r} is not an IANA time zone (e.g. "Europe/Berlin", '
             f'"UTC") nor "{SITE_TIMEZONE}"'
         )
+
+
+def _usable_format(fmt: str) -> bool:
+    """A format pandas can parse with (a bad directive such as "%Q" raises there)."""
+    try:
+        pd.to_datetime(pd.Series(["x"]), format=fmt, errors="coerce")
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _check_storable(value, source: str, where: str = "") -> None:
+    """No NaN or infinity (JSON has none; the database's jsonb refuses them) and no NUL
+    character in any name or value, the error naming where."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise MappingError(f"{source}: {where or 'mapping'}: must be a finite number")
+    if isinstance(value, str) and "\x00" in value:
+        raise MappingError(f"{source}: {where or 'mapping'}: holds a NUL character")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_storable(key, source, where or str(key))
+            _check_storable(item, source, where or str(key))
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(item, source, where)
 
 
 def _known_zone(name: str) -> bool:
@@ -320,6 +359,12 @@ def _check_file_shape(data: dict, source: str) -> None:
             )
         if data.get("wide"):
             raise MappingError(f'{source}: wide: a wide file needs a header ("header": true)')
+        too_far = [c for c in positions if int(c) > MAX_POSITION]
+        if too_far:  # the reader makes a column for every position up to the highest
+            raise MappingError(
+                f"{source}: columns: position {too_far[0]} is past {MAX_POSITION}, the widest "
+                "file we read without a header"
+            )
 
 
 @cache
@@ -472,6 +517,9 @@ def check_one_column_each(mapping: Mapping, header: list[str]) -> None:
     given: dict[str, list[str]] = {}
     for column in header:
         given.setdefault(mapping.our_name(column), []).append(column)
+    for name in mapping.constants:  # a constant would silently overwrite the column
+        if name in given:
+            given[name] += [f"{name} (a constant of the mapping)"]
     if mapping.wide:
         for name in (mapping.wide["variable"], mapping.wide["value"]):
             given.setdefault(name, [])

@@ -420,12 +420,12 @@ def repair_events(
     completed = utc_column(orders["completed_at"], "work_orders.completed_at")
     order_hours = ((completed - began) / _HOUR).where(completed >= began)
     ids = orders["work_order_id"] if "work_order_id" in orders.columns else None
-    repaired = _failure_repairs(failures, start, end, order_hours, ids, installed)
+    repaired = _failure_repairs(failures, start, end, order_hours, completed, ids, installed)
     kind = orders["kind"].astype(object).where(orders["kind"].notna(), "").astype(str).str.lower()
     asset = orders["asset_id"] if "asset_id" in orders.columns else pd.Series(None, orders.index)
     floor = operating_floors(asset, installed, start, end)
     mask = kind.isin(REPAIR_KINDS) & completed.notna() & (completed >= floor) & (completed < end)
-    if ids is not None and len(repaired):
+    if ids is not None and "work_order_ids" in repaired.attrs:
         mask &= ~ids.isin(repaired.attrs["work_order_ids"])
     by_orders = pd.DataFrame(
         {"asset_id": asset[mask], "source": "work order", "hours": order_hours[mask]}
@@ -445,11 +445,14 @@ def repair_events(
 
 
 def _failure_repairs(
-    failures, start, end, order_hours: pd.Series, order_ids, installed=None
+    failures, start, end, order_hours: pd.Series, order_completed, order_ids, installed=None
 ) -> pd.DataFrame:
     """One row per distinct failure event started in [start, end), and not before its
     asset's installation (``installed``), with its repair hours; ``attrs["work_order_ids"]``
-    holds the work orders linked to those events."""
+    holds the work orders that are not repairs of their own: those linked to these events,
+    and those linked to a failure of the window logged before its asset's installation (a
+    repair of a failure that is no event of the asset's life is none either). A linked
+    order completed before its failure started is not its repair: its hours are ignored."""
     if failures is None or not len(failures):
         return pd.DataFrame()
     frame = require_columns(failures, _FAILURE_COLUMNS, "failures")
@@ -457,6 +460,7 @@ def _failure_repairs(
     ended = utc_column(frame["ended_at"], "failures.ended_at")
     floor = operating_floors(frame["asset_id"], installed, start, end)
     keep = frame["asset_id"].notna() & (began >= floor) & (began < end)
+    before_installation = frame["asset_id"].notna() & (began >= start) & (began < floor)
     links = (
         frame["work_order_id"]
         if "work_order_id" in frame.columns
@@ -464,9 +468,11 @@ def _failure_repairs(
     )
     linked_hours = pd.Series(np.nan, index=frame.index)
     if order_ids is not None:
-        by_id = pd.Series(order_hours.to_numpy(), index=order_ids.to_numpy())
-        by_id = by_id[~by_id.index.duplicated()]
-        linked_hours = links.map(by_id).astype(float)
+        unique = ~pd.Index(order_ids).duplicated()
+        by_id = pd.Series(order_hours.to_numpy()[unique], index=order_ids.to_numpy()[unique])
+        done = pd.Series(order_completed.to_numpy()[unique], index=order_ids.to_numpy()[unique])
+        linked_done = pd.to_datetime(links.map(done), utc=True)
+        linked_hours = links.map(by_id).astype(float).where(linked_done >= began)
     rows = pd.DataFrame(
         {
             "asset_id": frame["asset_id"],
@@ -487,7 +493,7 @@ def _failure_repairs(
             "hours": hours.to_numpy(dtype=float),
         }
     )
-    table.attrs["work_order_ids"] = set(links[keep].dropna().tolist())
+    table.attrs["work_order_ids"] = set(links[keep | before_installation].dropna().tolist())
     return table
 
 

@@ -263,9 +263,9 @@ def mtbf_trend(
       failure-free quarters pulls the slope up, as it should, but by an understated amount;
     * censored_quarters: how many of them are such lower bounds;
     * slope_hours_per_quarter: least-squares slope of those values against quarter number
-      0, 1, …, hours per quarter, over the quarters in which the asset was installed (a
-      quarter before installation is no run time, so it neither pulls the slope up nor
-      down); NaN with fewer than 2 such quarters;
+      0, 1, …, hours per quarter, over the quarters the asset ran from their start (a
+      quarter before or cut by its installation is no, or only part of a, run time, so it
+      neither pulls the slope up nor down); NaN with fewer than 2 such quarters;
     * pct_per_quarter: slope ÷ mean of those values × 100 (None if that mean is 0 or there
       is no slope);
     * quarter_censored: per quarter, whether its value is such a lower bound (the
@@ -303,6 +303,9 @@ def mtbf_trend(
     installed_in = np.column_stack(
         [(firsts < b).to_numpy(dtype=bool) for b in bounds[1:]]
     )  # operating time starts before the quarter's end
+    # The slope reads whole quarters of run time only: a quarter cut by the installation is
+    # a short lower bound (44 h of a 2,208 h quarter) that would fake an improvement.
+    whole = np.column_stack([(firsts <= a).to_numpy(dtype=bool) for a in bounds[:-1]])
     labels = [quarter_label(*quarter_of(b)) for b in bounds[:-1]]
     events = metrics.failure_events(frame, span_start, span_end)
     if len(events) and len(firsts):  # a failure before installation is not in its span
@@ -310,7 +313,7 @@ def mtbf_trend(
     rows = []
     for position, asset in enumerate(assets):
         series = values[position]
-        kept = installed_in[position]
+        kept = whole[position]
         slope = _slope(series[kept], np.flatnonzero(kept).astype(float))
         mean = float(series[kept].mean()) if kept.any() else 0.0
         pct = slope / mean * 100.0 if slope is not None and mean != 0 else None

@@ -554,6 +554,12 @@ WO_LINE = "site-a,M-1,M-1,W-1,corrective,2026-01-06T00:00:00Z\n"
             "site,A,B,external_id,kind,opened_at",
             "asset is given by both 'A' and 'B': map or drop one.",
         ),
+        (  # a constant would silently overwrite what the file says
+            {"Tag": "description"},
+            "site,asset,Tag,external_id,kind,opened_at",
+            "asset is given by both 'asset' and 'asset (a constant of the mapping)': "
+            "map or drop one.",
+        ),
     ],
 )
 def test_two_columns_for_one_field_fail_the_batch_and_the_preview_naming_both(
@@ -561,6 +567,8 @@ def test_two_columns_for_one_field_fail_the_batch_and_the_preview_naming_both(
 ):
     data = (header + "\n" + WO_LINE).encode()
     definition = {"name": "two", "kind": "work_orders", "columns": columns}
+    if "description" in columns.values():
+        definition["constants"] = {"asset": "M-9"}
     batch = load_bytes("work_orders", data, definition)
     assert (batch.status, batch.error) == (Status.FAILED, words)
     Mapping.objects.create(

@@ -400,6 +400,20 @@ BAD_DEFINITIONS = [
     ({"timezone": "Mars/Olympus_Mons"}, "timezone"),
     ({"timezone": "../../etc/passwd"}, "timezone"),
     ({"description": 5}, "description"),
+    # a second review: a position the reader would build 3 million columns for, a format
+    # pandas refuses at the first row, text the database's jsonb refuses, a constant that
+    # would silently overwrite a mapped column
+    ({"header": False, "columns": {"3000000": "asset"}}, "columns"),
+    ({"timestamp_format": "%Q"}, "timestamp_format"),
+    ({"date_format": "%d.%Q"}, "date_format"),
+    ({"description": "a\x00b"}, "description"),
+    ({"columns": {"Tag\x00": "asset"}}, "columns"),
+    ({"columns": {"Tag": "asset"}, "constants": {"asset": "M-9"}}, "constants"),
+]
+# JSON has no NaN (the API's parser refuses it), but a form's JSON field reads it.
+NOT_FINITE = [
+    ({"constants": {"parts_cost": float("nan")}}, "constants"),
+    ({"constants": {"parts_cost": float("inf")}}, "constants"),
 ]
 # Keys our work orders cannot be keyed by, refused on save when the kind is known.
 BAD_KEYS = [
@@ -409,7 +423,7 @@ BAD_KEYS = [
 ]
 
 
-@pytest.mark.parametrize("definition, key", BAD_DEFINITIONS)
+@pytest.mark.parametrize("definition, key", BAD_DEFINITIONS + NOT_FINITE)
 def test_parse_checks_the_type_of_every_key_naming_it(definition, key):
     with pytest.raises(mappings.MappingError) as caught:
         mappings.parse({"name": "m", **definition}, source="m.json")
@@ -466,7 +480,7 @@ def test_the_form_refuses_each_bad_definition_naming_the_key(world):
         "description": "",
         "portfolio": world.portfolio_p.pk,
     }
-    for definition, key in [*BAD_DEFINITIONS, *BAD_KEYS]:
+    for definition, key in [*BAD_DEFINITIONS, *BAD_KEYS, *NOT_FINITE]:
         response = client.post(
             "/ingest/mappings/new/", {**form, "definition": json.dumps(definition)}
         )

@@ -1,9 +1,12 @@
 """Creating portfolios (issue 13, defect 8): the executive's form, the API, the operator's
 ``portfolios`` ingest kind. Each route is also in tests/test_permission_matrix.py."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from ingest.models import Status
@@ -215,3 +218,17 @@ def test_the_database_refuses_a_code_that_differs_only_in_case(world):
     with pytest.raises(IntegrityError), transaction.atomic():
         Portfolio.objects.create(code="ACME", name="Acme again")
     assert Portfolio.objects.filter(code__iexact="acme").count() == 1
+
+
+def test_the_migration_names_codes_that_differ_only_in_case(world):
+    """A database from before the constraint may hold "ACME" and "acme": the migration stops
+    and names them rather than fail on the index or merge two portfolios' data."""
+    migration = importlib.import_module("portfolio.migrations.0006_portfolio_code_unique_any_case")
+    with connection.cursor() as cursor:  # as before 0006 (rolled back with the test)
+        cursor.execute("DROP INDEX portfolio_code_unique_any_case")
+    Portfolio.objects.create(code="acme", name="Acme")
+    Portfolio.objects.create(code="ACME", name="Acme again")
+    with pytest.raises(RuntimeError, match="'acme' and 'ACME'|'ACME' and 'acme'"):
+        migration.refuse_codes_differing_only_in_case(apps, None)
+    Portfolio.objects.filter(code="ACME").update(code="acme-2")
+    migration.refuse_codes_differing_only_in_case(apps, None)  # renamed: it passes

@@ -153,11 +153,26 @@ def test_mtbf_trend_counts_quarters_from_installation():
     )
     # 2026 Q1, Q2 before installation: 0 h; Q3 from 08-01 = 61 days; Q4 = 92 days
     assert trend.loc[1, "quarters"] == [0.0, 0.0, 61 * 24.0, 92 * 24.0]
-    # The slope runs over the installed quarters only (x = 2, 3): (2,208 − 1,464) ÷ 1 = 744
-    # h/quarter on a mean of 1,836 h: 40.5 %, not the 0 → 2,208 h climb of "improving" a
-    # new asset would show if the quarters before it existed counted as 0 h run time.
-    assert trend.loc[1, "slope_hours_per_quarter"] == pytest.approx(744.0)
-    assert trend.loc[1, "pct_per_quarter"] == pytest.approx(744 / 1836 * 100)
+    # Only Q4 is a whole quarter of run time: one point, no slope (Q3 is cut by the
+    # installation: 1,464 h of a 2,208 h quarter, a short lower bound, not a trend).
+    assert math.isnan(trend.loc[1, "slope_hours_per_quarter"])
+
+
+@pytest.mark.parametrize(
+    ("installed", "as_of"),
+    [(dt.date(2025, 9, 29), "2026-07-15"), (dt.date(2025, 12, 1), "2026-10-15")],
+)
+def test_a_failure_free_asset_installed_recently_is_flat_not_improving(installed, as_of):
+    """Installed 2025-09-29 (48 h of 2025 Q3, the first trend quarter) or 2025-12-01 (a
+    month of 2025 Q4): quarters cut by the installation stay out of the slope (they read
+    [48, 2208, 2160, 2184] h: +38 %/quarter, "improving", if they counted). The whole
+    quarters of a failure-free asset differ only by their lengths (90–92 days): flat."""
+    trend = statistics.mtbf_trend(log(), [1], ts(as_of), quarters=4, installed={1: installed}).loc[
+        1
+    ]
+    assert trend["quarters"][0] < 800  # the cut quarter is there, as a short lower bound
+    assert trend["direction"] == "flat"
+    assert abs(trend["pct_per_quarter"]) < 5
 
 
 def test_mtbf_trend_of_an_asset_installed_in_the_last_quarter_has_no_slope():
@@ -484,6 +499,26 @@ def test_repairs_before_installation_are_outside_the_window():
     labels = ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
     assert metrics.failures_per_quarter(failures, labels, installed=installed) == [0, 0, 1, 0]
     assert metrics.failures_per_quarter(failures, labels) == [1, 0, 1, 0]
+
+
+def test_the_repair_of_a_failure_before_installation_is_no_repair_either():
+    """Installed 2026-03-01: the failure of 02-25 is no event of the asset's life, so its
+    work order (completed 03-02, after the installation) is not a repair event of its own."""
+    failures = log((1, "2026-02-25 08:00", "2026-02-27 08:00"))
+    failures["work_order_id"] = [40]
+    work = orders((40, 1, "corrective", "2026-02-25 09:00", "2026-03-02 08:00"))
+    result = metrics.mttr(work, YEAR_START, YEAR_END, failures, installed={1: dt.date(2026, 3, 1)})
+    assert result == {"hours": None, "count": 0, "events": 0, "without_time": 0}
+
+
+def test_a_work_order_completed_before_its_failure_began_is_not_its_repair():
+    """A failure of 07-01 with no end, linked to an order completed on 06-20: the order's
+    23 h are not this failure's repair time (it is unknown)."""
+    failures = log((1, "2026-07-01 08:00", None))
+    failures["work_order_id"] = [41]
+    work = orders((41, 1, "corrective", "2026-06-19 09:00", "2026-06-20 08:00"))
+    result = metrics.mttr(work, YEAR_START, YEAR_END, failures)
+    assert result == {"hours": None, "count": 0, "events": 1, "without_time": 1}
 
 
 def installed_asset(day: dt.date, **place):
