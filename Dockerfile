@@ -28,7 +28,7 @@ RUN pip install --no-deps . && rm -rf build *.egg-info
 # Dummy values for this step only: production settings refuse to import without
 # SECRET_KEY and ALLOWED_HOSTS, and a DATABASE_URL keeps the embedded database off.
 # collectstatic does not connect to the database.
-RUN SECRET_KEY=collectstatic-only-not-a-secret \
+RUN SECRET_KEY=collectstatic-only-not-a-secret-but-at-least-fifty-characters-long \
     ALLOWED_HOSTS=build.invalid \
     DATABASE_URL=postgres://build@build.invalid:5432/build \
     python manage.py collectstatic --noinput

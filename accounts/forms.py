@@ -1,19 +1,25 @@
-"""The sign-in form: Django's, plus the lockout and the API-only refusal."""
+"""The sign-in forms: Django's (ours and the admin's), plus the lockout and the API-only
+refusal. Every sign-in route uses one of them, so one lockout holds for all of them."""
 
 import math
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.selectors import login_lockout_remaining
+from accounts.selectors import address_lockout_remaining, login_lockout_remaining
 from accounts.services import client_ip, login_attempt_record
 from portfolio.access import is_integrator_only
 
 
+def _minutes(remaining) -> int:
+    return max(1, math.ceil(remaining.total_seconds() / 60))
+
+
 def lockout_message(remaining) -> str:
-    minutes = max(1, math.ceil(remaining.total_seconds() / 60))
+    minutes = _minutes(remaining)
     return ngettext(
         "Too many failed sign-ins for this account. Try again in %(minutes)d minute.",
         "Too many failed sign-ins for this account. Try again in %(minutes)d minutes.",
@@ -21,14 +27,18 @@ def lockout_message(remaining) -> str:
     ) % {"minutes": minutes}
 
 
-class LoginForm(AuthenticationForm):
-    """Refuses a locked-out account before checking its password, records every attempt
-    it checks, and turns away integrator-only accounts (they use API tokens)."""
+def address_lockout_message(remaining) -> str:
+    minutes = _minutes(remaining)
+    return ngettext(
+        "Too many failed sign-ins from your address. Try again in %(minutes)d minute.",
+        "Too many failed sign-ins from your address. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "api_only": "This account is for API access only; use an API token.",
-    }
+
+class LockoutMixin:
+    """Refuses a locked-out address or account before checking the password, and records
+    every attempt it checks. Mixed into an ``AuthenticationForm``."""
 
     @sensitive_variables()
     def clean(self):
@@ -36,10 +46,13 @@ class LoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if username is None or not password:
             return super().clean()  # a missing field is already reported on the field
-        remaining = login_lockout_remaining(username=username)
+        ip = client_ip(self.request)
+        remaining = address_lockout_remaining(ip=ip)
+        if remaining is not None:
+            raise ValidationError(address_lockout_message(remaining), code="address_locked_out")
+        remaining = login_lockout_remaining(username=username, ip=ip)
         if remaining is not None:
             raise ValidationError(lockout_message(remaining), code="locked_out")
-        ip = client_ip(self.request)
         try:
             cleaned_data = super().clean()
         except ValidationError:
@@ -48,7 +61,21 @@ class LoginForm(AuthenticationForm):
         login_attempt_record(username=username, ip=ip, succeeded=True)
         return cleaned_data
 
+
+class LoginForm(LockoutMixin, AuthenticationForm):
+    """Our sign-in page: the lockout, and integrator-only accounts turned away (they use
+    API tokens)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "api_only": "This account is for API access only; use an API token.",
+    }
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if is_integrator_only(user):
             raise ValidationError(self.error_messages["api_only"], code="api_only")
+
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin's sign-in page (staff only, as Django's), under the same lockout."""

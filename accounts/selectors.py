@@ -1,4 +1,13 @@
-"""Reads of sign-in attempts: whether an account is locked out, and for how long."""
+"""Reads of sign-in attempts: whether a sign-in is locked out, and for how long.
+
+Two limits, both counted from recorded attempts (``accounts.services``):
+
+- The account lockout counts failures per (username, client address) pair: a stranger
+  guessing at a known username locks it only for their own address, so the owner signing
+  in from elsewhere is not kept out.
+- The address limit counts failures from one client address over every username: an
+  address that fails too often is refused for any username until its failures age out.
+"""
 
 from datetime import timedelta
 
@@ -8,10 +17,10 @@ from django.utils import timezone
 from accounts.models import LoginAttempt, normalized_username
 
 
-def login_lockout_remaining(*, username: str, now=None) -> timedelta | None:
-    """How much longer ``username`` is locked out, or None when it may try to sign in.
+def login_lockout_remaining(*, username: str, ip: str | None = None, now=None) -> timedelta | None:
+    """How much longer ``username`` is locked out from ``ip``, or None when it may try.
 
-    Locked when its last LOGIN_LOCKOUT_ATTEMPTS attempts within the last
+    Locked when its last LOGIN_LOCKOUT_ATTEMPTS attempts from ``ip`` within the last
     LOGIN_LOCKOUT_WINDOW_MINUTES all failed (a success starts the count again). The lock
     lifts when the oldest of those failures leaves the window.
     """
@@ -19,7 +28,9 @@ def login_lockout_remaining(*, username: str, now=None) -> timedelta | None:
     limit = settings.LOGIN_LOCKOUT_ATTEMPTS
     window = timedelta(minutes=settings.LOGIN_LOCKOUT_WINDOW_MINUTES)
     recent = list(
-        LoginAttempt.objects.filter(username=normalized_username(username), at__gt=now - window)
+        LoginAttempt.objects.filter(
+            username=normalized_username(username), ip=ip, at__gt=now - window
+        )
         .order_by("-at")
         .values_list("at", "succeeded")[:limit]
     )
@@ -27,3 +38,26 @@ def login_lockout_remaining(*, username: str, now=None) -> timedelta | None:
         return None
     oldest_failure_at = recent[-1][0]
     return oldest_failure_at + window - now
+
+
+def address_lockout_remaining(*, ip: str | None, now=None) -> timedelta | None:
+    """How much longer ``ip`` is refused for every username, or None when it may try.
+
+    Refused when LOGIN_ADDRESS_ATTEMPTS failures from ``ip`` (any username) fall within
+    the last LOGIN_ADDRESS_WINDOW_MINUTES; successes do not reset this count. The refusal
+    lifts when the oldest of those failures leaves the window. An unknown address (None)
+    is never refused here.
+    """
+    if ip is None:
+        return None
+    now = now or timezone.now()
+    limit = settings.LOGIN_ADDRESS_ATTEMPTS
+    window = timedelta(minutes=settings.LOGIN_ADDRESS_WINDOW_MINUTES)
+    recent = list(
+        LoginAttempt.objects.filter(ip=ip, succeeded=False, at__gt=now - window)
+        .order_by("-at")
+        .values_list("at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
+        return None
+    return recent[-1] + window - now

@@ -1,19 +1,35 @@
 """Sign-in throttling, the writes: each sign-in attempt is recorded; ``accounts.selectors``
 reads them to lock an account whose recent attempts all failed.
 
-Counted per username (lowercased, so case variants share one count), not per address: a
-guesser rotating addresses is still stopped. Attempts refused because of a lockout are not
-recorded, so a lockout lifts on time instead of being extended by further tries.
+Counted per (username, client address), the username lowercased so case variants share one
+count, and per client address over every username (see ``accounts.selectors``). Attempts
+refused because of a lockout are not recorded, so a lockout lifts on time instead of being
+extended by further tries.
 """
 
 import ipaddress
+
+from django.conf import settings
 
 from accounts.models import LoginAttempt, normalized_username
 
 
 def client_ip(request) -> str | None:
-    """The peer address of ``request`` (REMOTE_ADDR), or None when it is not an IP."""
-    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    """The client address of ``request``, or None when it is not an IP.
+
+    With settings.NUM_PROXIES = 0 (the default) the peer address, REMOTE_ADDR: an
+    X-Forwarded-For header is ignored, since anyone can send one. With N trusted proxies in
+    front, the N-th address from the right of X-Forwarded-For (the one the outermost trusted
+    proxy saw), as Django REST framework's throttles do; REMOTE_ADDR when the header is absent.
+    """
+    if request is None:
+        return None
+    address = request.META.get("REMOTE_ADDR", "")
+    num_proxies = getattr(settings, "NUM_PROXIES", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if num_proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        address = hops[-min(num_proxies, len(hops))]
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:

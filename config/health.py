@@ -9,6 +9,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from config.celery import app as celery_app
 from config.embedded_db import EmbeddedDatabaseError
+from config.throttling import unthrottled_count
 
 BROKER_TIMEOUT_SECONDS = 2
 # ensure_connection's timeout only bounds the time between attempts; without socket
@@ -49,7 +50,12 @@ def healthz(request):
     database = database_status()
     broker = broker_status()
     healthy = database == "ok" and not broker.startswith("error")
+    body = {"status": "ok" if healthy else "error", "database": database, "broker": broker}
+    degraded = unthrottled_count()
+    if degraded["count"]:
+        # API requests this process let through unthrottled: the throttle cache was down.
+        body["throttle_degraded"] = degraded
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "database": database, "broker": broker},
+        body,
         status=200 if healthy else 503,
     )

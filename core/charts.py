@@ -6,6 +6,11 @@ costs about 10 ms a chart, and the browser's plotly.js (our static file) takes t
 JSON. Each app's ``charts.py`` takes figures already computed (snapshots, selectors) and
 only lays them out; ``figure`` wraps one with the table behind it, its window and an empty
 state.
+
+Plotly renders a subset of HTML in every text it draws (names, labels, hover text, axis
+categories), so ``figure`` escapes each string of those parts (``escape_text``): a line
+named ``<a href=…>`` shows as that text, not a link. ``hovertemplate`` is ours and keeps
+its markup; a user's string never goes into one (use ``%{fullData.name}``, ``%{text}``).
 """
 
 from typing import Any
@@ -24,6 +29,49 @@ COLORS = {
     "zone_d": "#fbe0dd",
 }
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
+
+
+# The parts of a trace and of an axis whose strings Plotly draws as (HTML) text.
+TRACE_TEXT_KEYS = ("name", "text", "hovertext", "x", "y", "labels", "parents", "customdata")
+AXIS_TEXT_KEYS = ("categoryarray", "ticktext")
+
+
+def escape_text(value: Any) -> Any:
+    """``value`` with ``&``, ``<`` and ``>`` as entities if it is a string (Plotly shows the
+    entities as the characters); lists, tuples and dicts element by element; else as is."""
+    if isinstance(value, str):
+        if "<" in value or ">" in value or "&" in value:
+            return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return value
+    if isinstance(value, list | tuple):
+        return [escape_text(item) for item in value]
+    if isinstance(value, dict):
+        return {key: escape_text(item) for key, item in value.items()}
+    return value
+
+
+def _escaped_trace(trace: dict) -> dict:
+    return {
+        key: escape_text(value) if key in TRACE_TEXT_KEYS else value for key, value in trace.items()
+    }
+
+
+def _escaped_layout(layout: dict) -> dict:
+    escaped = dict(layout)
+    for key, value in layout.items():
+        if (key.startswith("xaxis") or key.startswith("yaxis")) and isinstance(value, dict):
+            escaped[key] = {
+                name: escape_text(item) if name in AXIS_TEXT_KEYS else item
+                for name, item in value.items()
+            }
+    if isinstance(layout.get("annotations"), list):
+        escaped["annotations"] = [
+            {**note, "text": escape_text(note["text"])}
+            if isinstance(note, dict) and "text" in note
+            else note
+            for note in layout["annotations"]
+        ]
+    return escaped
 
 
 def base_layout(**overrides: Any) -> dict:
@@ -72,7 +120,11 @@ def figure(
         "json_id": f"{figure_id}-data",
         "title": title,
         "window": window,
-        "plot": {"data": data, "layout": layout},
+        # Every user-supplied string Plotly draws, escaped (it renders HTML in text).
+        "plot": {
+            "data": [_escaped_trace(trace) for trace in data],
+            "layout": _escaped_layout(layout),
+        },
         "columns": columns,
         "rows": rows,
         "empty": empty if not rows else None,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 
 NEWLINE, QUOTE, COMMA, CR = ord("\n"), ord('"'), ord(","), ord("\r")
 # A quoted field may span lines (work-order descriptions do), but not without end: an
@@ -37,6 +38,8 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1")
 UTF8_BOM = b"\xef\xbb\xbf"
 # cp1252 leaves five byte values undefined; they decode to U+FFFD and their line is refused.
 UNDECODABLE = "\ufffd"
+# A longer line is refused as it streams past, never held whole (INGEST_MAX_LINE_BYTES).
+MAX_LINE_BYTES = 1 << 20
 BLANKS = np.frombuffer(b" \t\r", dtype=np.uint8)
 
 
@@ -118,8 +121,6 @@ def read_header(handle, dialect: Dialect = DEFAULT) -> Header:
     what = "a header row of column names" if dialect.header else "data lines"
     if not first.strip():
         raise FileUnreadable(f"The file is empty: expected {what}.")
-    if b"\x00" in first:
-        raise FileUnreadable("The file holds NUL bytes: it is not a CSV text file.")
     bom = 3 if dialect.encoding == "utf-8" and first.startswith(UTF8_BOM) else 0
     first = first[bom:]
     if not dialect.header:
@@ -127,6 +128,8 @@ def read_header(handle, dialect: Dialect = DEFAULT) -> Header:
     end = _record_ends(np.frombuffer(first, dtype=np.uint8))
     # A file with only a header line may lack the newline.
     end_at = len(first) if len(end) == 0 else int(end[0]) + 1
+    if b"\x00" in first[:end_at]:  # in a data line, a NUL refuses that line only
+        raise FileUnreadable("The header row holds NUL bytes: it is not a CSV text file.")
     text = decode(first[:end_at], "The header row", dialect.encoding)
     try:
         names = dialect.split(text.rstrip("\r\n"))
@@ -150,11 +153,15 @@ def read_chunk(
     columns: list[str],
     block: int,
     dialect: Dialect = DEFAULT,
+    max_line: int | None = None,
 ) -> Chunk:
     """Records from ``offset`` up to about ``block`` bytes, ending on a record boundary.
 
     ``first_line`` is the physical line number at ``offset``. Returns an empty frame at EOF.
+    A line longer than ``max_line`` bytes (INGEST_MAX_LINE_BYTES) is a chunk of its own,
+    refused without being held; a line with a NUL or an undecodable byte is refused alone.
     """
+    max_line = max_line or _max_line_bytes()
     handle.seek(offset)
     data = handle.read(block)
     while data:
@@ -164,16 +171,129 @@ def read_chunk(
         if cut is not None:
             data = data[: cut + 1]
             break
+        if len(data) > max_line:  # a line too long to keep: refuse it as it streams past
+            return _skip_long_line(handle, offset + len(data), data, first_line, columns, max_line)
         more = handle.read(block)  # one record longer than a block: read on
         if not more:
             break
         data += more
         block += len(more)
-    text = decode(data, f"The chunk starting at line {first_line}", dialect.encoding)
+    long_line = _first_long_line(data, max_line)
+    if long_line is not None:
+        start, end = long_line
+        if start == 0:  # the chunk is that line alone
+            return _long_line_chunk(data[:end], offset + end, first_line, columns, max_line)
+        data = data[:start]  # the chunk ends before it; the next one starts with it
+    original = len(data)
+    data, text, bad = _without_bad_lines(data, first_line, dialect)
     chunk = _parse(data, text, first_line, columns, dialect)
-    chunk.end_offset = offset + len(data)
+    chunk.malformed += bad
+    chunk.end_offset = offset + original
     chunk.last_line = first_line + _physical_lines(text) - 1
     return chunk
+
+
+def _max_line_bytes() -> int:
+    return int(getattr(settings, "INGEST_MAX_LINE_BYTES", MAX_LINE_BYTES))
+
+
+def printable(raw: bytes | str, encoding: str = "utf-8", limit: int = 2000) -> str:
+    """A line as it was in the file, made safe to store and show: an undecodable byte as
+    ``\\xNN``, a NUL as ``\\x00``, cut at ``limit`` characters."""
+    if isinstance(raw, bytes):
+        text = raw[: limit * 4].decode(encoding, errors="backslashreplace")
+    else:
+        text = raw.encode("utf-8", errors="surrogateescape").decode(
+            "utf-8", errors="backslashreplace"
+        )
+    return text.replace("\x00", "\\x00")[:limit]
+
+
+def _long_line_reason(max_line: int) -> str:
+    return (
+        f"the line is longer than {max_line:,} bytes (INGEST_MAX_LINE_BYTES); it was skipped unread"
+    )
+
+
+def _long_line_chunk(line: bytes, end_offset: int, first_line, columns, max_line) -> Chunk:
+    chunk = Chunk(frame=_empty(columns), first_line=first_line, last_line=first_line)
+    chunk.malformed = [(first_line, _long_line_reason(max_line), printable(line[:200]) + "…")]
+    chunk.end_offset = end_offset
+    return chunk
+
+
+def _skip_long_line(handle, position: int, head: bytes, first_line, columns, max_line) -> Chunk:
+    """Read past the rest of a line longer than ``max_line`` a block at a time, keeping
+    none of it: memory stays bounded by the block, whatever the line's length."""
+    step = max(len(head), 1 << 16)
+    start = head[:200]
+    del head
+    while True:
+        more = handle.read(step)
+        if not more:
+            break
+        newline = more.find(b"\n")
+        if newline >= 0:
+            position += newline + 1
+            break
+        position += len(more)
+    return _long_line_chunk(start, position, first_line, columns, max_line)
+
+
+def _first_long_line(data: bytes, max_line: int) -> tuple[int, int] | None:
+    """(start, end after its newline) of the first physical line over ``max_line`` bytes."""
+    if len(data) <= max_line:
+        return None
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == NEWLINE)
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.append(newlines, len(data))
+    over = np.flatnonzero(ends - starts > max_line)
+    if not len(over):
+        return None
+    i = int(over[0])
+    return int(starts[i]), min(int(ends[i]) + 1, len(data))
+
+
+# A NUL, or (read as UTF-8 with surrogateescape) a byte that is not UTF-8.
+BAD_CHARACTER = re.compile("[\x00\udc80-\udcff]")
+
+
+def _without_bad_lines(data: bytes, first_line: int, dialect: Dialect):
+    """The chunk's bytes and text with each line that holds a NUL byte or a byte that is
+    not text in the file's encoding emptied (its line number kept), and those lines as
+    malformed (line, reason, raw made printable): one bad byte refuses its own line only."""
+    if dialect.encoding != "utf-8":
+        text = data.decode(dialect.encoding, errors="replace")  # cp1252: U+FFFD, see _parse
+        if b"\x00" not in data:
+            return data, text, []
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", errors="surrogateescape")
+        else:
+            if b"\x00" not in data:
+                return data, text, []
+    lines = text.split("\n")
+    raw_lines = data.split(b"\n")
+    bad = []
+    for i, line in enumerate(lines):
+        found = BAD_CHARACTER.search(line)
+        if found is None:
+            continue
+        if found.group() == "\x00":
+            reason = f"holds a NUL byte (character {found.start() + 1}): not CSV text"
+        else:
+            byte = ord(found.group()) - 0xDC00
+            reason = (
+                f"holds the byte 0x{byte:02X} (character {found.start() + 1}), which is not "
+                "UTF-8 text; export the file as UTF-8 or set the mapping's encoding"
+            )
+        bad.append((first_line + i, reason, printable(line.removesuffix("\r"))))
+        lines[i], raw_lines[i] = "", b""
+    if not bad:
+        return data, text, []
+    return b"\n".join(raw_lines), "\n".join(lines), bad
 
 
 def _physical_lines(text: str) -> int:

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 
 BLANK = ""
 
@@ -30,6 +31,10 @@ class Field:
     max_length: int | None = None
     default: object = None  # stored for an empty cell or a missing column
     help: str = ""
+    # Dates and timestamps: may lie ahead of now (a plan, an expiry) up to FAR_FUTURE_YEARS,
+    # and may reach back before INGEST_EARLIEST_DATE to OLDEST (an old machine's install).
+    future_ok: bool = False
+    past_ok: bool = False
 
     @property
     def nullable(self) -> bool:
@@ -82,13 +87,17 @@ def convert(
     if decimal == "," and spec.type in NUMERIC and len(cells):
         cells, malformed = _decimal_comma(cells, spec, errors, empty)
         empty = empty | malformed  # refused already: the converter need not look again
+    given = cells  # as written, to name a refused date
     if date_order and not fmt and spec.type in ("date", "datetime") and len(cells):
         cells = _reordered(cells, date_order, empty)
         fmt = None
     converter = CONVERTERS[spec.type]
     if date_order and spec.type in ("date", "datetime"):
-        return converter(cells, spec, errors, empty, tz=tz, fmt=fmt, shown=_SHOWN[date_order])
-    values = converter(cells, spec, errors, empty, tz=tz, fmt=fmt)
+        values = converter(cells, spec, errors, empty, tz=tz, fmt=fmt, shown=_SHOWN[date_order])
+    else:
+        values = converter(cells, spec, errors, empty, tz=tz, fmt=fmt)
+    if spec.type in ("date", "datetime"):
+        _check_range(values, given, spec, errors)
     return values
 
 
@@ -265,6 +274,55 @@ def to_bool(cells, spec, errors, empty, **_):
         errors.add_mask(bad, spec.name, "must be true or false (1/0, yes/no)")
     default = bool(spec.default) if spec.default is not None else False
     return pd.Series(np.where(empty, default, truthy), index=cells.index)
+
+
+FAR_FUTURE_YEARS = 100  # a date planned further ahead than this is a typo
+OLDEST = pd.Timestamp("1900-01-01", tz="UTC")  # the floor of past_ok fields
+
+
+def plausible_range(spec: Field) -> tuple[pd.Timestamp, pd.Timestamp, str, str]:
+    """The earliest and latest instants ``spec`` accepts (UTC), each with how it is named
+    in a refusal: INGEST_EARLIEST_DATE (or OLDEST for past_ok fields), and now plus
+    INGEST_FUTURE_TOLERANCE_SECONDS (or FAR_FUTURE_YEARS for future_ok fields)."""
+    now = pd.Timestamp.now(tz="UTC")
+    floor = OLDEST if spec.past_ok else pd.Timestamp(settings.INGEST_EARLIEST_DATE, tz="UTC")
+    if spec.future_ok:
+        latest = now + pd.DateOffset(years=FAR_FUTURE_YEARS)
+        ahead = f"{FAR_FUTURE_YEARS} years"
+    else:
+        tolerance = int(settings.INGEST_FUTURE_TOLERANCE_SECONDS)
+        latest = now + pd.Timedelta(seconds=tolerance)
+        ahead = _duration(tolerance)
+    return floor, latest, floor.strftime("%Y-%m-%d"), f"now + {ahead}"
+
+
+def _duration(seconds: int) -> str:
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds % size == 0 and seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "0 seconds"
+
+
+def _check_range(parsed: pd.Series, cells: pd.Series, spec: Field, errors: Errors) -> None:
+    """Refuse dates and timestamps outside ``plausible_range``, naming the value given."""
+    if not len(parsed):
+        return
+    if parsed.dtype == object:  # dates: datetime.date or None
+        parsed = pd.to_datetime(parsed, errors="coerce")
+    earliest, latest, early_name, late_name = plausible_range(spec)
+    if parsed.dt.tz is None:
+        earliest, latest = earliest.tz_localize(None), latest.tz_localize(None)
+    known = parsed.notna().to_numpy()
+    early = known & (parsed < earliest).fillna(False).to_numpy(dtype=bool)
+    late = known & (parsed > latest).fillna(False).to_numpy(dtype=bool)
+    for mask, reason in ((early, f"is before {early_name}"), (late, f"is after {late_name}")):
+        if mask.any():
+            errors.add(
+                np.flatnonzero(mask),
+                spec.name,
+                cells[mask].reset_index(drop=True).astype(str) + f" {reason}",
+            )
 
 
 def to_date(cells, spec, errors, empty, fmt=None, shown=None, **_):

@@ -1,10 +1,11 @@
 """Reads of ingest batches: the ones no worker moves, and a batch's refused rows."""
 
-import csv
 import datetime as dt
 
 from django.db.models import Q
 from django.utils import timezone
+
+from core.exports import csv_writer
 
 from .models import IngestBatch, RejectedRow, Status
 
@@ -21,16 +22,12 @@ def stalled_batches(stale_after=STALE_AFTER):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def rejected_rows_csv(batch: IngestBatch):
     """The refused rows as CSV lines (line, field, reason, raw, key), streamed; ``key`` is
     the row's natural key (a work order's number, or the key its mapping built), so the
-    row can be found again. Last, so readers by position keep working."""
-    writer = csv.writer(_Echo())
+    row can be found again. Last, so readers by position keep working. Cells go through
+    the export helper (``core.exports``): a raw line starting ``=`` does not run."""
+    writer = csv_writer()
     yield writer.writerow(["line", "field", "reason", "raw", "key"])
     rows = RejectedRow.objects.filter(batch=batch).order_by("line", "id")
     columns = ("line", "field", "reason", "raw", "key")

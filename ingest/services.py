@@ -9,6 +9,7 @@ that is still being run; a finished batch is left as it is.
 
 import dataclasses
 import logging
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -17,10 +18,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
+from psycopg2 import errors as pg_errors
 
 from portfolio.access import Action, writable_site_ids
 from portfolio.models import Membership, Site
@@ -157,8 +159,71 @@ def batch_ingest_file(*, path, kind: str, user=None, **options) -> IngestBatch:
 # --- Running -------------------------------------------------------------------------
 
 
+class TransientFault(Exception):
+    """The database went away mid-batch (connection lost, serialization failure, deadlock):
+    the batch is left running at its last committed chunk, to be retried, never failed."""
+
+
+#: Server errors worth retrying: a serialization failure, a deadlock, the server shutting
+#: down or not yet accepting connections. (A statement timeout, also an OperationalError,
+#: is not: it would time out again.)
+_TRANSIENT_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.AdminShutdown,
+    pg_errors.CrashShutdown,
+    pg_errors.CannotConnectNow,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A fault of the connection or of concurrency, not of the data: worth retrying.
+
+    A closed connection used again is an ``InterfaceError``; a connection lost mid-query is
+    an ``OperationalError`` with no server error code (or a class 08 code); a serialization
+    failure or a deadlock is one of ``_TRANSIENT_ERRORS`` (Django wraps psycopg2's errors in
+    its own, the original as ``__cause__``).
+    """
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, _TRANSIENT_ERRORS):
+        return True
+    code = getattr(cause, "pgcode", None)
+    return code is None or code.startswith("08")
+
+
 def batch_run(*, batch_id: int) -> IngestBatch:
-    """Run (or resume) a batch to its end. Safe to call twice, or while another runs it."""
+    """Run (or resume) a batch to its end. Safe to call twice, or while another runs it.
+
+    A transient database fault rolls back the chunk in hand; the connection is dropped and
+    the batch resumed from its last committed chunk after a backoff
+    (``INGEST_TRANSIENT_RETRIES`` times, ``INGEST_TRANSIENT_BACKOFF_SECONDS`` doubling). If it
+    persists, ``TransientFault`` is raised with the batch still running (the task retries it
+    later, and ``batches_resume_stalled`` finds it if the task is lost). Only a fault in the
+    data or the file fails a batch.
+    """
+    touched: set[int] = set()  # sites loaded by earlier attempts of this call
+    attempts = settings.INGEST_TRANSIENT_RETRIES
+    for attempt in range(attempts + 1):
+        try:
+            return _batch_run_once(batch_id, touched)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning(
+                "batch %s: transient database fault, attempt %s: %s", batch_id, attempt, exc
+            )
+            connection.close()  # the next query opens a fresh connection
+            if attempt == attempts:
+                raise TransientFault(f"batch {batch_id}: {type(exc).__name__}: {exc}") from exc
+            time.sleep(settings.INGEST_TRANSIENT_BACKOFF_SECONDS * 2**attempt)
+    raise AssertionError("unreachable")
+
+
+def _batch_run_once(batch_id: int, touched: set[int]) -> IngestBatch:
     with _exclusive(batch_id) as mine:
         if not mine:
             log.info("batch %s is being run by another worker", batch_id)
@@ -172,7 +237,7 @@ def batch_run(*, batch_id: int) -> IngestBatch:
         if not claimed:
             return batch  # already done or failed: a re-delivered task changes nothing
         try:
-            _run(batch)
+            _run(batch, touched)
         except csvchunks.FileUnreadable as exc:
             _finish(batch, Status.FAILED, str(exc))
         except SoftTimeLimitExceeded:
@@ -183,6 +248,8 @@ def batch_run(*, batch_id: int) -> IngestBatch:
                 "and send the parts (loaded rows are kept; re-sending them is harmless).",
             )
         except Exception as exc:
+            if is_transient(exc):
+                raise  # not the data's fault: the batch stays running, batch_run retries
             _finish(batch, Status.FAILED, f"Internal error: {type(exc).__name__}: {exc}")
             raise
         batch.refresh_from_db()
@@ -205,8 +272,15 @@ class _exclusive:
 
     def __exit__(self, *exc_info):
         if self.held:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, self.batch_id])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, self.batch_id]
+                    )
+            except DatabaseError:
+                # The connection is gone, and the session lock with it.
+                if exc_info[1] is None:
+                    raise
 
 
 def batches_resume_stalled() -> list[int]:
@@ -222,10 +296,12 @@ def batches_resume_stalled() -> list[int]:
     return ids
 
 
-def _run(batch: IngestBatch) -> None:
+def _run(batch: IngestBatch, touched: set[int] | None = None) -> None:
     spec = spec_for(batch.kind)
     mapping = mappings.for_batch(batch).with_columns(batch.column_overrides)
     ctx = _context(batch, mapping)
+    if touched is not None:
+        ctx.touched_sites = touched  # kept across a retry after a transient fault
     block = (
         settings.INGEST_CHUNK_BYTES
         if batch.kind == Kind.READINGS
@@ -451,8 +527,10 @@ def _finish(batch: IngestBatch, status: str, error: str, ctx=None) -> None:
         IngestBatch.objects.filter(pk=batch.pk).update(**changes)
         if status == Status.DONE and ctx is not None and ctx.touched_sites:
             sites = sorted(ctx.touched_sites)
+            # robust: the batch's status reflects its rows; a listener's fault is logged.
             transaction.on_commit(
-                lambda: batch_loaded.send(sender=IngestBatch, batch_id=batch.pk, site_ids=sites)
+                lambda: batch_loaded.send(sender=IngestBatch, batch_id=batch.pk, site_ids=sites),
+                robust=True,
             )
 
 

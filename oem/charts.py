@@ -210,7 +210,8 @@ def penalties_by_site(
             "y": [float(v) for v in series],
             "marker": {"color": SITE_COLORS[i % len(SITE_COLORS)]},
             "customdata": [format_money(v, currency) for v in series],
-            "hovertemplate": f"{site}, %{{x}}: %{{customdata}}<extra></extra>",
+            # The site's name via the (escaped) trace name, never into the template.
+            "hovertemplate": "%{fullData.name}, %{x}: %{customdata}<extra></extra>",
         }
         for i, (site, series) in enumerate(by_site)
     ]

@@ -1,12 +1,15 @@
 """The admin's share of the one scoping mechanism (portfolio.access).
 
 Every admin of a scoped model derives from ``ScopedAdmin``: its lists and pages hold only
-what ``visible_to`` returns, its foreign-key choices likewise, and saving checks the same
-write rule as pages and API, for the record's new site and, on update, its old one.
+what ``visible_to`` returns, its foreign-key choices and list filters likewise, and saving
+checks the same write rule as pages and API, for the record's new site and, on update, its
+old one.
 Django's model permissions still apply on top; a superuser sees and writes everything.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist
 
 from portfolio.access import (
     Action,
@@ -39,6 +42,45 @@ def portfolio_id_of(obj) -> int | None:
     return Site.objects.filter(pk=site_id).values_list("portfolio_id", flat=True).first()
 
 
+def _scoped_manager(model):
+    manager = model._default_manager
+    return manager if hasattr(manager, "visible_to") else None
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter over a scoped relation (site, portfolio, line…) that offers only the
+    rows the user may see: another portfolio's site names are not listed."""
+
+    def field_choices(self, field, request, model_admin):
+        manager = _scoped_manager(field.related_model)
+        if manager is None:
+            return super().field_choices(field, request, model_admin)
+        queryset = manager.visible_to(request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(row.pk, str(row)) for row in queryset]
+
+
+def scoped_list_filter(model, list_filter) -> list:
+    """``list_filter`` with each relation to a scoped model given the scoped filter."""
+    scoped = []
+    for entry in list_filter:
+        if isinstance(entry, str):
+            try:
+                field = get_fields_from_path(model, entry)[-1]
+            except (FieldDoesNotExist, NotRelationField):  # the admin's checks report it
+                field = None
+            if (
+                field is not None
+                and field.is_relation
+                and _scoped_manager(field.related_model) is not None
+            ):
+                entry = (entry, ScopedRelatedFieldListFilter)
+        scoped.append(entry)
+    return scoped
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """An admin that shows and writes only within the user's scope.
 
@@ -52,6 +94,9 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_list_filter(self, request):
+        return scoped_list_filter(self.model, super().get_list_filter(request))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         manager = db_field.related_model._default_manager

@@ -315,3 +315,20 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("created_at", "user", "message", "read_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "message")
+
+    # Notifications span every portfolio: superusers only, whatever a staff user's
+    # model permissions say (as the audit log).
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -166,6 +166,8 @@ def asset(request, pk):
     found = get_object_or_404(selectors.visible_assets(request.user), pk=pk)
     sensors = selectors.asset_sensors(found.pk)
     latest = max((s["last_day"] for s in sensors if s["last_day"]), default=None)
+    if latest and not EARLIEST_DAY <= latest <= LATEST_DAY:
+        latest = None  # an impossible stored date (docs/security.md): today's window instead
     days, end_day, problems = asset_window(request.GET, latest or timezone.now().date())
     # Reliability as of the end day asked for, else today: not the last reading's day,
     # which would drop the failures of an asset whose sensors went quiet.

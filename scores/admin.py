@@ -5,7 +5,12 @@ from portfolio.admin import PortfolioAdmin
 from portfolio.admin_scoping import ScopedAdmin
 from portfolio.models import Portfolio
 from scores.forms import STANDARD_GROUPS
-from scores.models import CapitalProposal, ReliabilityStandard, SiteScoreSnapshot
+from scores.models import (
+    CapitalProposal,
+    PendingRecompute,
+    ReliabilityStandard,
+    SiteScoreSnapshot,
+)
 from scores.services import standard_stamp_change
 
 STANDARD_READONLY = ("version", "updated_at", "updated_by")
@@ -105,3 +110,27 @@ class SiteScoreSnapshotAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PendingRecompute)
+class PendingRecomputeAdmin(admin.ModelAdmin):
+    """Recomputes waiting for the broker (scores.scheduling): for the operator to see that
+    the periodic job drains them. Rows of the system, read only, superusers only."""
+
+    list_display = ("site", "requested_at", "error")
+    readonly_fields = ("site", "requested_at", "error")
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -219,3 +219,19 @@ class CapitalProposal(models.Model):
 
     def __str__(self):
         return f"{self.site}: {self.amount}"
+
+
+class PendingRecompute(models.Model):
+    """A site's recompute that could not be queued (the broker or the cache was down when
+    its data changed). The periodic ``scores.queue_pending_recomputes`` queues it and
+    deletes the row, so no change of data goes without its recompute."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField()
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+
+    def __str__(self):
+        return f"recompute of {self.site_id} pending since {self.requested_at}"

@@ -30,3 +30,9 @@ def recompute_all_sites() -> None:
     """Nightly (beat): one recompute task per site, so workers share the work."""
     for site_id in Site.objects.values_list("pk", flat=True):
         recompute_site.delay(site_id)
+
+
+@shared_task(name="scores.queue_pending_recomputes")
+def queue_pending_recomputes() -> None:
+    """Every minute (beat): queue the recomputes that the broker refused when asked."""
+    scheduling.queue_pending()

@@ -9,6 +9,7 @@ Variables (all optional unless noted):
 - ``REDIS_URL``: Celery broker, and the cache on another database of the same server.
   Unset: tasks run eagerly in the calling process and the cache is per process.
 - ``DATA_DIR``: folder for local state (embedded database, uploads); default ``.data/``.
+- ``NUM_PROXIES``: trusted proxies in front of the app (X-Forwarded-For hops); default 0.
 """
 
 from pathlib import Path
@@ -157,6 +158,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_LOCKOUT_ATTEMPTS = 5
 # ... within this many minutes lock that username's sign-in form until they age out.
 LOGIN_LOCKOUT_WINDOW_MINUTES = 15
+# Per client address, over every username: this many failed sign-ins from one address ...
+LOGIN_ADDRESS_ATTEMPTS = 20
+# ... within this many minutes refuse that address's sign-ins until they age out.
+LOGIN_ADDRESS_WINDOW_MINUTES = 15
+# Proxies in front of the app whose X-Forwarded-For hop is trusted for the client address
+# (sign-in limits and API throttles). 0: REMOTE_ADDR only, the header is ignored.
+NUM_PROXIES = env_int("NUM_PROXIES", default=0)
 
 # --- I18n, time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -178,6 +186,8 @@ STATIC_ROOT = env_path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttles take the client address from X-Forwarded-For only this many hops deep.
+    "NUM_PROXIES": NUM_PROXIES,
     # Token first: its WWW-Authenticate header turns "not signed in" into 401, not 403.
     # Integrators use tokens; signed-in page users reach the API with their session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -191,8 +201,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     # Counted in CACHES["default"], which must be shared by all workers (Redis) to hold.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        # DRF's, except that an unreachable cache lets the request through (and is logged
+        # and counted in /healthz) instead of answering 500.
+        "config.throttling.DegradingUserRateThrottle",
+        "config.throttling.DegradingAnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         # Per user: a dashboard or integrator polling every few seconds stays well under;
@@ -244,8 +256,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INGEST_MAX_JSON_BYTES", 64 * 1024**2)
 # so) and the other kinds (validated with some per-row work, so smaller).
 INGEST_CHUNK_BYTES = env_int("INGEST_CHUNK_BYTES", 16 * 1024**2)
 INGEST_RECORD_CHUNK_BYTES = env_int("INGEST_RECORD_CHUNK_BYTES", 1024**2)
+# A longer line is refused as it streams past (never held whole); the rest still load.
+INGEST_MAX_LINE_BYTES = env_int("INGEST_MAX_LINE_BYTES", 1024**2)
 # A task that finds its batch held by another worker looks again after this many seconds.
 INGEST_BUSY_RETRY_SECONDS = env_int("INGEST_BUSY_RETRY_SECONDS", 60)
+# A lost database connection, a serialization failure or a deadlock mid-batch is retried
+# (from the last committed chunk) this many times in the worker, waiting BACKOFF, then twice
+# that, ...; after that the task is retried later and the batch stays running, never failed.
+INGEST_TRANSIENT_RETRIES = env_int("INGEST_TRANSIENT_RETRIES", 3)
+INGEST_TRANSIENT_BACKOFF_SECONDS = env_int("INGEST_TRANSIENT_BACKOFF_SECONDS", 1)
+# Plausible dates (docs/ingest.md, "What is checked"): no date or timestamp before this
+# (sites carry no founding date, so one floor for all), none more than this many seconds
+# after now (fields that may lie ahead, such as a certification's expiry, excepted).
+INGEST_EARLIEST_DATE = env_str("INGEST_EARLIEST_DATE", "1990-01-01")
+INGEST_FUTURE_TOLERANCE_SECONDS = env_int("INGEST_FUTURE_TOLERANCE_SECONDS", 24 * 3600)
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -288,6 +312,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5),
     },
     # Scores age with the calendar (windows move, sensors go stale) even without new data.
+    # Recomputes that could not be queued (broker down) are recorded, and queued from here.
+    "queue-pending-recomputes": {"task": "scores.queue_pending_recomputes", "schedule": 60.0},
     "recompute-all-sites-nightly": {
         "task": "portfolio.recompute_all_sites",
         "schedule": crontab(hour=2, minute=15),

@@ -10,12 +10,18 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env_bool, env_int
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DEBUG, REST_FRAMEWORK
+from .base import ALLOWED_HOSTS, DEBUG, REST_FRAMEWORK, SECRET_KEY
 
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be off with config.settings.production.")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in production (comma-separated).")
+# A short key can be guessed, and with it sessions, password resets and signed values forged.
+if len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be at least 50 characters in production "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
@@ -31,5 +37,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # One proxy (nginx) in front of gunicorn: trust only its X-Forwarded-For hop when the API
-# throttles by client address, so callers cannot pick their own identity.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": 1}
+# throttles and the sign-in limits take the client address, so callers cannot pick their
+# own identity.
+NUM_PROXIES = env_int("NUM_PROXIES", default=1)
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": NUM_PROXIES}

@@ -3,18 +3,22 @@ was refused. Every way in ends in the same batch and the same Celery task."""
 
 import csv
 import io
+import math
+import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.utils import json
 from rest_framework.views import APIView
 
 from ingest import csvchunks, preview, selectors, services, uploads
@@ -141,15 +145,143 @@ def rejected_rows_response(batch) -> StreamingHttpResponse:
     return response
 
 
+def json_too_large(size: int | None) -> PayloadTooLarge:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    size_text = f"{size:,} bytes" if size is not None else "larger"
+    return PayloadTooLarge(
+        f"The request body is {size_text}; a bulk JSON request may hold at most {limit:,} "
+        "bytes (INGEST_MAX_JSON_BYTES): send the rows in several requests or upload a CSV file."
+    )
+
+
+class TooLongNumber:
+    """A JSON number too long to read (Python refuses ints past 4,300 digits): kept as a
+    marker so the view can name its row, never converted."""
+
+    def __init__(self, text: str):
+        self.digits = len(text)
+
+    def __str__(self) -> str:
+        if self.digits > MAX_NUMBER_CHARACTERS:
+            return f"holds a number of {self.digits:,} digits, too long to read"
+        return "holds a number too large to read"
+
+
+MAX_NUMBER_CHARACTERS = 1000
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _parse_int(text: str):
+    return TooLongNumber(text) if len(text) > MAX_NUMBER_CHARACTERS else int(text)
+
+
+def _parse_float(text: str):
+    if len(text) > MAX_NUMBER_CHARACTERS:
+        return TooLongNumber(text)
+    value = float(text)
+    return value if math.isfinite(value) else TooLongNumber(text)
+
+
+class BulkJSONParser(JSONParser):
+    """JSON that cannot break the server: the body is read only up to the cap (413 past
+    it), nesting too deep for the parser is a 400, and an over-long number a marker."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = stream.read(limit + 1) if stream is not None else b""
+        if limit is not None and len(body) > limit:
+            raise json_too_large(None)
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        try:
+            text = body.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ParseError(f"The request body is not {encoding} text.") from exc
+        try:
+            return json.loads(
+                text,
+                parse_int=_parse_int,
+                parse_float=_parse_float,
+                parse_constant=json.strict_constant,
+            )
+        except RecursionError as exc:
+            raise ParseError("The JSON is nested too deeply to read.") from exc
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
+
+
+def _value_problem(value) -> str | None:
+    """Why a JSON value cannot become a CSV cell (walked without recursion)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, TooLongNumber):
+            return str(item)
+        if isinstance(item, str):
+            if SURROGATE.search(item):
+                return "holds a lone UTF-16 surrogate (such as \\ud800), which is not text"
+        elif isinstance(item, dict):
+            pending += list(item.keys()) + list(item.values())
+        elif isinstance(item, list):
+            pending += item
+    return None
+
+
+def _check_values(data) -> None:
+    """400 naming each row (and field) holding what cannot be stored as text."""
+    if not isinstance(data, dict):
+        return
+    problems = []
+    rows = data.get("rows")
+    for number, row in enumerate(rows if isinstance(rows, list) else [], 1):
+        if not isinstance(row, dict):
+            continue
+        for key, value in row.items():
+            key_problem = _value_problem(key) or ("holds a NUL" if "\x00" in key else None)
+            problem = key_problem or _value_problem(value)
+            if problem:
+                name = csvchunks.printable(key, limit=60)
+                where = f"row {number} (line {number + 1}), field {name!r}"
+                problems.append(f"{where} {'(its name) ' if key_problem else ''}{problem}.")
+            if len(problems) >= 20:
+                break
+    if not problems:
+        rest = {key: value for key, value in data.items() if key != "rows"}
+        problem = _value_problem(rest)
+        if problem:
+            raise DRFValidationError({"non_field_errors": [f"The request {problem}."]})
+    if problems:
+        raise DRFValidationError({"rows": problems})
+
+
 class BulkView(APIView):
     """POST {"rows": [{our columns…}, …], "site": code?, "mapping"?…}: one batch."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [BulkJSONParser]
     permission_classes = [permissions.IsAuthenticated, MayIngest]
     kind: str = ""
 
+    def initialize_request(self, request, *args, **kwargs):
+        # From Content-Length, before anything reads the body: 413 JSON, not Django's
+        # HTML 400 for RequestDataTooBig.
+        self.too_large = None
+        if request.method == "POST":
+            try:
+                size = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                size = 0
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            if limit is not None and size > limit:
+                self.too_large = json_too_large(size)
+        return super().initialize_request(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.too_large is not None:
+            raise self.too_large
+
     @extend_schema(request=BulkSerializer, responses={202: IngestBatchSerializer})
     def post(self, request):
+        _check_values(request.data)
         form = BulkSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         rows = form.validated_data["rows"]

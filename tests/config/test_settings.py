@@ -182,11 +182,13 @@ def test_production_passes_check_deploy(tmp_path):
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS is required in production"),
         ({"ALLOWED_HOSTS": " "}, "ALLOWED_HOSTS is required in production"),
         ({"SECRET_KEY": None}, "SECRET_KEY is required when DEBUG is off"),
+        ({"SECRET_KEY": "k" * 49}, "SECRET_KEY must be at least 50 characters"),
     ],
-    ids=["debug-on", "no-allowed-hosts", "blank-allowed-hosts", "no-secret-key"],
+    ids=["debug-on", "no-allowed-hosts", "blank-allowed-hosts", "no-secret-key", "short-key"],
 )
 def test_production_refuses_unsafe_configuration(tmp_path, overrides, message):
-    """Production settings refuse DEBUG on, a missing ALLOWED_HOSTS or SECRET_KEY."""
+    """Production settings refuse DEBUG on, a missing ALLOWED_HOSTS or SECRET_KEY, and a
+    SECRET_KEY under 50 characters."""
     result = manage_in(tmp_path, "check", **production_variables(**overrides))
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr

@@ -202,7 +202,7 @@ def test_a_semicolon_cp1252_file_with_decimal_commas(world, load_bytes):
         "WO-2;M-1;preventive;Schmierung Lüfter;04/04/2026 08:00;12,5;1;45;0",
         "WO-3;M-1;corrective;point décimal;05/04/2026 08:00;1.5;1;45;0",  # 4: ambiguous
         "WO-4;M-1;corrective;octet ?;06/04/2026 08:00;1;1;1;0",  # 5: an undefined byte
-        'WO-5;M-1;corrective;"Libellé; avec point-virgule";31/12/2026 23:59;0;0,25;10;0',
+        'WO-5;M-1;corrective;"Libellé; avec point-virgule";31/12/2025 23:59;0;0,25;10;0',
         "WO-6;M-1;corrective;1.234 sans décimales;07/04/2026 08:00;1.234;1;1;0",  # 7
         "WO-7;M-1;corrective;mois 13;13/13/2026 08:00;1;1;1;0",  # 8
     ]
@@ -247,7 +247,7 @@ def test_a_semicolon_cp1252_file_with_decimal_commas(world, load_bytes):
         ),
         "WO-5": (
             "Libellé; avec point-virgule",
-            at("2026-12-31 23:59"),
+            at("2025-12-31 23:59"),
             Decimal("0"),
             Decimal("0.25"),
             Decimal("10"),
