@@ -4,24 +4,20 @@ from rest_framework.authtoken.models import TokenProxy
 
 from accounts.forms import AdminLoginForm
 from accounts.models import LoginAttempt
+from portfolio.admin_scoping import SuperuserReadOnlyAdmin
 
 TOKEN_PREFIX = 4  # characters of an API token's key the admin shows
 
 
 @admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
-    """Read-only: attempts are evidence, written only by the sign-in form."""
+class LoginAttemptAdmin(SuperuserReadOnlyAdmin):
+    """Read-only, superusers only: attempts are evidence (usernames and addresses of every
+    portfolio), written only by the sign-in forms; deleting them would lift lockouts."""
 
     list_display = ["at", "username", "ip", "succeeded"]
     list_filter = ["succeeded"]
     search_fields = ["username", "ip"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # One lockout for every sign-in route: the admin's sign-in page uses it too.

@@ -7,6 +7,9 @@ Two limits, both counted from recorded attempts (``accounts.services``):
   in from elsewhere is not kept out.
 - The address limit counts failures from one client address over every username: an
   address that fails too often is refused for any username until its failures age out.
+- The account ceiling counts failures for one username from every address, with a higher
+  limit and a longer window: a guesser rotating addresses (an IPv6 /64 holds billions)
+  is stopped too, while one stranger alone cannot reach it within the address limit.
 """
 
 from datetime import timedelta
@@ -34,10 +37,27 @@ def login_lockout_remaining(*, username: str, ip: str | None = None, now=None) -
         .order_by("-at")
         .values_list("at", "succeeded")[:limit]
     )
-    if len(recent) < limit or any(succeeded for _, succeeded in recent):
+    pair = None
+    if len(recent) >= limit and not any(succeeded for _, succeeded in recent):
+        pair = recent[-1][0] + window - now
+    ceiling = _account_ceiling_remaining(normalized_username(username), now)
+    return max((r for r in (pair, ceiling) if r is not None), default=None)
+
+
+def _account_ceiling_remaining(username: str, now) -> timedelta | None:
+    """How much longer ``username`` is locked from every address: LOGIN_ACCOUNT_ATTEMPTS
+    failures (from any addresses) within LOGIN_ACCOUNT_WINDOW_MINUTES; it lifts when the
+    oldest of them leaves the window."""
+    limit = settings.LOGIN_ACCOUNT_ATTEMPTS
+    window = timedelta(minutes=settings.LOGIN_ACCOUNT_WINDOW_MINUTES)
+    recent = list(
+        LoginAttempt.objects.filter(username=username, succeeded=False, at__gt=now - window)
+        .order_by("-at")
+        .values_list("at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
         return None
-    oldest_failure_at = recent[-1][0]
-    return oldest_failure_at + window - now
+    return recent[-1] + window - now
 
 
 def address_lockout_remaining(*, ip: str | None, now=None) -> timedelta | None:

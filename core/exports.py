@@ -9,15 +9,21 @@ still ``-250.00``), and only ``str`` cells are changed.
 """
 
 import csv
+import re
 from collections.abc import Iterable
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
 def safe_cell(value: Any) -> Any:
-    """``value`` as an export cell: text that a spreadsheet would run gets a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """``value`` as an export cell: text that a spreadsheet would run gets a leading ``'``.
+    Text that is a plain number ("-250.00", "-1e3") is a number to the spreadsheet, not a
+    formula, and is left as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(value):
         return "'" + value
     return value
 

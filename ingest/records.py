@@ -30,6 +30,7 @@ from reliability.models import (
 )
 
 from . import failure_rows, portfolio_rows, rowkeys
+from .faults import is_transient
 from .fields import Errors, convert
 from .kinds import Spec
 from .mappings import SITE_TIMEZONE, Mapping
@@ -515,7 +516,9 @@ def upsert(spec: Spec, prepared: Prepared, rows: np.ndarray) -> Stored:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             results = execute_values(cursor, sql, data, page_size=1000, fetch=True)
-    except DatabaseError:
+    except DatabaseError as exc:
+        if is_transient(exc):  # the connection or a deadlock, not the rows: retry the batch
+            raise
         return _upsert_one_by_one(sql, data, rows)
     stored.inserted = sum(1 for (was_insert,) in results if was_insert)
     stored.updated = len(results) - stored.inserted
@@ -548,6 +551,8 @@ def _upsert_one_by_one(sql, data, rows) -> Stored:
             with transaction.atomic(), connection.cursor() as cursor:
                 results = execute_values(cursor, sql, [values], fetch=True)
         except DatabaseError as exc:
+            if is_transient(exc):
+                raise
             message = str(exc).strip().splitlines()[0]
             stored.refused.append((int(row), f"refused by the database: {message}"))
             continue

@@ -18,16 +18,16 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
-from psycopg2 import errors as pg_errors
 
 from portfolio.access import Action, writable_site_ids
 from portfolio.models import Membership, Site
 
 from . import csvchunks, mappings, readings, records, rowkeys
+from .faults import is_transient
 from .kinds import spec_for
 from .models import IngestBatch, Kind, RejectedRow, Source, Status
 from .models import Mapping as StoredMapping
@@ -162,37 +162,6 @@ def batch_ingest_file(*, path, kind: str, user=None, **options) -> IngestBatch:
 class TransientFault(Exception):
     """The database went away mid-batch (connection lost, serialization failure, deadlock):
     the batch is left running at its last committed chunk, to be retried, never failed."""
-
-
-#: Server errors worth retrying: a serialization failure, a deadlock, the server shutting
-#: down or not yet accepting connections. (A statement timeout, also an OperationalError,
-#: is not: it would time out again.)
-_TRANSIENT_ERRORS = (
-    pg_errors.SerializationFailure,
-    pg_errors.DeadlockDetected,
-    pg_errors.AdminShutdown,
-    pg_errors.CrashShutdown,
-    pg_errors.CannotConnectNow,
-)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """A fault of the connection or of concurrency, not of the data: worth retrying.
-
-    A closed connection used again is an ``InterfaceError``; a connection lost mid-query is
-    an ``OperationalError`` with no server error code (or a class 08 code); a serialization
-    failure or a deadlock is one of ``_TRANSIENT_ERRORS`` (Django wraps psycopg2's errors in
-    its own, the original as ``__cause__``).
-    """
-    if isinstance(exc, InterfaceError):
-        return True
-    if not isinstance(exc, OperationalError):
-        return False
-    cause = exc.__cause__
-    if isinstance(cause, _TRANSIENT_ERRORS):
-        return True
-    code = getattr(cause, "pgcode", None)
-    return code is None or code.startswith("08")
 
 
 def batch_run(*, batch_id: int) -> IngestBatch:

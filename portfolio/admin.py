@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portfolio.admin_scoping import ScopedAdmin
+from portfolio.admin_scoping import ScopedAdmin, SuperuserReadOnlyAdmin
 from portfolio.models import AuditEntry, Line, Membership, Portfolio, Site
 
 
@@ -52,7 +52,7 @@ class MembershipAdmin(ScopedAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(SuperuserReadOnlyAdmin):
     """The audit log: read-only, for superusers (it spans every portfolio)."""
 
     list_display = ("at", "actor_name", "action", "content_type", "object_repr")
@@ -60,18 +60,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("actor_name", "object_repr", "object_id")
     date_hierarchy = "at"
     list_select_related = ("content_type",)
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -148,3 +148,23 @@ class ScopedAdmin(admin.ModelAdmin):
                     previous_site_id=site_id_of(previous) if previous is not None else None,
                 )
         super().save_model(request, obj, form, change)
+
+
+class SuperuserReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the system writes that span every portfolio (the audit log, pending
+    recomputes): shown to superusers only, never edited by hand."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

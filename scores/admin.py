@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from portfolio.access import Action
 from portfolio.admin import PortfolioAdmin
-from portfolio.admin_scoping import ScopedAdmin
+from portfolio.admin_scoping import ScopedAdmin, SuperuserReadOnlyAdmin
 from portfolio.models import Portfolio
 from scores.forms import STANDARD_GROUPS
 from scores.models import (
@@ -113,24 +113,8 @@ class SiteScoreSnapshotAdmin(ScopedAdmin):
 
 
 @admin.register(PendingRecompute)
-class PendingRecomputeAdmin(admin.ModelAdmin):
-    """Recomputes waiting for the broker (scores.scheduling): for the operator to see that
-    the periodic job drains them. Rows of the system, read only, superusers only."""
+class PendingRecomputeAdmin(SuperuserReadOnlyAdmin):
+    """Recomputes waiting for the broker (scores.scheduling), for the operator to see that
+    the periodic job drains them; the job deletes each row once it is queued."""
 
     list_display = ("site", "requested_at", "error")
-    readonly_fields = ("site", "requested_at", "error")
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser

@@ -162,6 +162,10 @@ LOGIN_LOCKOUT_WINDOW_MINUTES = 15
 LOGIN_ADDRESS_ATTEMPTS = 20
 # ... within this many minutes refuse that address's sign-ins until they age out.
 LOGIN_ADDRESS_WINDOW_MINUTES = 15
+# Per username, from every address (a guesser rotating addresses): this many failures ...
+LOGIN_ACCOUNT_ATTEMPTS = 50
+# ... within this many minutes lock the username everywhere until they age out.
+LOGIN_ACCOUNT_WINDOW_MINUTES = 60
 # Proxies in front of the app whose X-Forwarded-For hop is trusted for the client address
 # (sign-in limits and API throttles). 0: REMOTE_ADDR only, the header is ignored.
 NUM_PROXIES = env_int("NUM_PROXIES", default=0)

@@ -124,3 +124,19 @@ def test_trusted_proxies_give_the_client_address(
     settings.NUM_PROXIES = num_proxies
     fail(LOGIN, "root", 1, address="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
     assert LoginAttempt.objects.get().ip == recorded
+
+
+# --- Account ceiling: a guesser rotating addresses ----------------------------------------
+def test_a_guesser_rotating_addresses_locks_the_account_everywhere(root):
+    """25 addresses × 4 wrong passwords (under both per-address limits) for "root": at the
+    50th failure within the hour the account is locked from every address, the right
+    password included; it lifts when they age out of the hour."""
+    for n in range(1, 13):  # 48 failures: not yet
+        fail(ADMIN_LOGIN, "root", 4, address=f"2001:db8::{n:x}")
+    fail(ADMIN_LOGIN, "root", 2, address="2001:db8::ff")  # the 50th
+    for route in (ADMIN_LOGIN, LOGIN):
+        response, signed_in = sign_in(route, "root", address="2001:db8::ffff")
+        assert not signed_in and ACCOUNT_LOCKED in response.content.decode()
+    age_attempts(timedelta(minutes=60, seconds=1))
+    response, signed_in = sign_in(ADMIN_LOGIN, "root", address="2001:db8::ffff")
+    assert response.status_code == 302 and signed_in

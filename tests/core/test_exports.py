@@ -23,7 +23,7 @@ def test_numbers_and_plain_text_stay_as_they_are():
     assert safe_cell(None) is None
     assert safe_cell("Press 1 = ok") == "Press 1 = ok"
     line = csv_writer().writerow([-250.00, "-250.00", "ok"])
-    assert line == "-250.0,'-250.00,ok\r\n"
+    assert line == "-250.0,-250.00,ok\r\n"  # number-shaped text is a number too
 
 
 def test_the_writer_writes_into_a_file():
@@ -58,3 +58,10 @@ def test_rejected_rows_csv_neutralises_formulas(world):
     assert [row[3] for row in rows[1:]] == ["'" + p for p in PAYLOADS]
     assert [row[4] for row in rows[1:]] == ["'" + p for p in PAYLOADS]
     assert [row[0] for row in rows[1:]] == [str(n) for n in range(2, 2 + len(PAYLOADS))]
+
+
+@pytest.mark.parametrize("number", ["-250.00", "-5", "-1e3", "+12.5", "-.5"])
+def test_a_number_written_as_text_is_left_as_it_is(number):
+    """A rejected line's cells are text: "-250.00" is a number to the spreadsheet, and a
+    quote before it would show in every exported amount."""
+    assert safe_cell(number) == number

@@ -208,3 +208,29 @@ def test_a_loaded_batch_is_done_when_the_broker_refuses_the_recompute(
 
     assert scheduling.queue_pending() == []  # still down: the row stays
     assert PendingRecompute.objects.filter(site_id=site_id).exists()
+
+
+def test_a_deadlock_in_the_record_upsert_is_retried_not_a_refused_row(
+    monkeypatch, small_chunks, no_recompute, transactional_db, tmp_path
+):
+    """The record kinds' upsert falls back to row by row on a database error: a deadlock
+    there (twice: the chunk and its first row) is the batch's to retry, not a row's fault;
+    both work orders load, none is rejected."""
+    asset = AssetFactory(code="M-1")
+    original, calls = services.records.execute_values, {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            deadlock()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services.records, "execute_values", flaky)
+    path = tmp_path / "wo.csv"
+    path.write_text(
+        "site,asset,external_id,kind,opened_at\n"
+        f"{asset.site.code},M-1,W1,corrective,2026-11-02T08:00:00Z\n"
+        f"{asset.site.code},M-1,W2,corrective,2026-11-02T09:00:00Z\n"
+    )
+    batch = services.batch_ingest_file(path=path, kind="work_orders")
+    assert (batch.status, batch.rows_inserted, batch.rows_rejected) == (Status.DONE, 2, 0)

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.models import LoginAttempt
 from reliability.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +86,18 @@ def test_notifications_admin_is_for_superusers_only(world, client):
     client.force_login(user)
     assert client.get("/admin/reliability/notification/").status_code == 403
     assert "Site C is down" not in client.get("/admin/").content.decode()
+
+
+def test_sign_in_attempts_are_for_superusers_only(world, client):
+    """Attempts hold every portfolio's usernames and addresses, and deleting them would
+    lift lockouts: staff with the permissions get 403, and no one may delete them."""
+    LoginAttempt.objects.create(username="root", ip="10.9.9.9", succeeded=False)
+    user = staff(world.user("manager_a"), "view_loginattempt", "delete_loginattempt")
+    client.force_login(user)
+    assert client.get("/admin/accounts/loginattempt/").status_code == 403
+    attempt = LoginAttempt.objects.get()
+    assert client.post(
+        "/admin/accounts/loginattempt/",
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    ).status_code in (403, 302)
+    assert LoginAttempt.objects.exists()
