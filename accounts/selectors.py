@@ -48,10 +48,20 @@ def _account_ceiling_remaining(username: str, now) -> timedelta | None:
     """How much longer ``username`` is locked from every address: LOGIN_ACCOUNT_ATTEMPTS
     failures (from any addresses) within LOGIN_ACCOUNT_WINDOW_MINUTES; it lifts when the
     oldest of them leaves the window."""
-    limit = settings.LOGIN_ACCOUNT_ATTEMPTS
-    window = timedelta(minutes=settings.LOGIN_ACCOUNT_WINDOW_MINUTES)
+    return _failures_lock_remaining(
+        {"username": username},
+        settings.LOGIN_ACCOUNT_ATTEMPTS,
+        settings.LOGIN_ACCOUNT_WINDOW_MINUTES,
+        now,
+    )
+
+
+def _failures_lock_remaining(who: dict, limit: int, minutes: int, now) -> timedelta | None:
+    """How much longer ``limit`` failed attempts of ``who`` (a filter) within the last
+    ``minutes`` keep it locked: until the oldest of them leaves the window; None when fewer."""
+    window = timedelta(minutes=minutes)
     recent = list(
-        LoginAttempt.objects.filter(username=username, succeeded=False, at__gt=now - window)
+        LoginAttempt.objects.filter(**who, succeeded=False, at__gt=now - window)
         .order_by("-at")
         .values_list("at", flat=True)[:limit]
     )
@@ -70,14 +80,9 @@ def address_lockout_remaining(*, ip: str | None, now=None) -> timedelta | None:
     """
     if ip is None:
         return None
-    now = now or timezone.now()
-    limit = settings.LOGIN_ADDRESS_ATTEMPTS
-    window = timedelta(minutes=settings.LOGIN_ADDRESS_WINDOW_MINUTES)
-    recent = list(
-        LoginAttempt.objects.filter(ip=ip, succeeded=False, at__gt=now - window)
-        .order_by("-at")
-        .values_list("at", flat=True)[:limit]
+    return _failures_lock_remaining(
+        {"ip": ip},
+        settings.LOGIN_ADDRESS_ATTEMPTS,
+        settings.LOGIN_ADDRESS_WINDOW_MINUTES,
+        now or timezone.now(),
     )
-    if len(recent) < limit:
-        return None
-    return recent[-1] + window - now

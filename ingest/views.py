@@ -55,12 +55,7 @@ def _batches(request):
         form = UploadForm(request.POST, request.FILES, sites=sites, stored=stored)
         if form.is_valid() and "preview" in request.POST:
             try:
-                uploads.check_upload(
-                    form.cleaned_data["file"],
-                    encoding=uploads.encoding_of(
-                        form.cleaned_data["mapping"], form.cleaned_data["kind"], request.user
-                    ),
-                )
+                _check_file(form, request.user)
                 shown = preview.batch_preview(
                     kind=form.cleaned_data["kind"],
                     upload=form.cleaned_data["file"],
@@ -75,12 +70,7 @@ def _batches(request):
                     form.add_error(field if field in form.fields else None, errors)
         elif form.is_valid():
             try:
-                uploads.check_upload(
-                    form.cleaned_data["file"],
-                    encoding=uploads.encoding_of(
-                        form.cleaned_data["mapping"], form.cleaned_data["kind"], request.user
-                    ),
-                )
+                _check_file(form, request.user)
                 batch = services.batch_create(
                     kind=form.cleaned_data["kind"],
                     upload=form.cleaned_data["file"],
@@ -200,4 +190,12 @@ def _mapping_form(request, mapping):
         "ingest/mapping_form.html",
         {"form": form, "mapping": mapping, "example": MAPPING_EXAMPLE},
         status=status,
+    )
+
+
+def _check_file(form, user) -> None:
+    """The upload's first bytes as text of the encoding its mapping reads (ValidationError)."""
+    data = form.cleaned_data
+    uploads.check_upload(
+        data["file"], encoding=uploads.encoding_of(data["mapping"], data["kind"], user)
     )

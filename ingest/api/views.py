@@ -74,7 +74,28 @@ def start_batch(request, *, kind, upload, file_name, options, source) -> Respons
     return Response(IngestBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
 
+class UploadLimitMixin:
+    """The upload size limit on a POST, put in place before authentication: a session's
+    CSRF check may read the body, after which Django no longer lets the limit be set. A
+    body over it answers 413 once the request is authenticated."""
+
+    def initialize_request(self, request, *args, **kwargs):
+        self.too_large = None
+        if request.method == "POST":
+            try:
+                uploads.limit_upload(request)
+            except uploads.UploadTooLarge as exc:
+                self.too_large = exc
+        return super().initialize_request(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.too_large is not None:
+            raise PayloadTooLarge(str(self.too_large))
+
+
 class IngestBatchViewSet(
+    UploadLimitMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -90,22 +111,6 @@ class IngestBatchViewSet(
         return IngestBatch.objects.visible_to(self.request.user).select_related(
             "site", "created_by"
         )
-
-    def initialize_request(self, request, *args, **kwargs):
-        # Before authentication: a session's CSRF check may read the body, after which
-        # Django no longer lets the size limit be put in place.
-        self.too_large = None
-        if request.method == "POST":
-            try:
-                uploads.limit_upload(request)
-            except uploads.UploadTooLarge as exc:
-                self.too_large = exc
-        return super().initialize_request(request, *args, **kwargs)
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if self.too_large is not None:
-            raise PayloadTooLarge(str(self.too_large))
 
     @extend_schema(request=UploadSerializer, responses={202: IngestBatchSerializer})
     def create(self, request, *args, **kwargs):
@@ -383,26 +388,12 @@ class MappingViewSet(viewsets.ModelViewSet):
             raise DRFValidationError(exc.message_dict) from exc
 
 
-class PreviewView(APIView):
+class PreviewView(UploadLimitMixin, APIView):
     """POST a file as for a batch (multipart): its first lines as they would be stored and
     the ones that would be refused, with their reasons. Nothing is written."""
 
     parser_classes = [MultiPartParser]
     permission_classes = [permissions.IsAuthenticated, MayIngest]
-
-    def initialize_request(self, request, *args, **kwargs):
-        self.too_large = None  # as for batches: the size limit before anything reads
-        if request.method == "POST":
-            try:
-                uploads.limit_upload(request)
-            except uploads.UploadTooLarge as exc:
-                self.too_large = exc
-        return super().initialize_request(request, *args, **kwargs)
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if self.too_large is not None:
-            raise PayloadTooLarge(str(self.too_large))
 
     @extend_schema(request=UploadSerializer, responses={200: PreviewSerializer})
     def post(self, request):
