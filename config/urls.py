@@ -33,3 +33,6 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

@@ -278,6 +278,7 @@ def to_bool(cells, spec, errors, empty, **_):
 
 FAR_FUTURE_YEARS = 100  # a date planned further ahead than this is a typo
 OLDEST = pd.Timestamp("1900-01-01", tz="UTC")  # the floor of past_ok fields
+EARLIEST_OFFSET = pd.Timedelta(hours=14)  # UTC+14 (Kiribati), where a day starts first
 
 
 def plausible_range(spec: Field) -> tuple[pd.Timestamp, pd.Timestamp, str, str]:
@@ -313,6 +314,10 @@ def _check_range(parsed: pd.Series, cells: pd.Series, spec: Field, errors: Error
     earliest, latest, early_name, late_name = plausible_range(spec)
     if parsed.dt.tz is None:
         earliest, latest = earliest.tz_localize(None), latest.tz_localize(None)
+    else:
+        # The floor is a calendar day: its first instant anywhere, so that midnight of
+        # 1990-01-01 in Tokyo (1989-12-31 15:00 UTC) is not refused as "before 1990".
+        earliest -= EARLIEST_OFFSET
     known = parsed.notna().to_numpy()
     early = known & (parsed < earliest).fillna(False).to_numpy(dtype=bool)
     late = known & (parsed > latest).fillna(False).to_numpy(dtype=bool)

@@ -134,11 +134,21 @@ def _check_columns_option(columns, kind) -> None:
         )
 
 
-def _enqueue(batch_id: int) -> None:
+def _enqueue(batch_id: int) -> bool:
+    """Queue the batch's run; False if the broker is unreachable. The batch is saved and
+    stays queued: ``batches_resume_stalled`` (every minute) queues it once the broker is
+    back, so the upload is still accepted (202), never a 500 for a file already stored."""
     # tasks imports this module: take the task at call time.
     from .tasks import run_batch_task
 
-    run_batch_task.delay(batch_id)
+    try:
+        run_batch_task.delay(batch_id)
+    except Exception as exc:  # kombu's OperationalError, a refused or reset connection
+        log.warning(
+            "batch %s not queued (the broker is unreachable), kept for later: %r", batch_id, exc
+        )
+        return False
+    return True
 
 
 def batch_ingest_file(*, path, kind: str, user=None, **options) -> IngestBatch:
@@ -260,9 +270,12 @@ def batches_resume_stalled() -> list[int]:
     the last committed chunk and the advisory lock turns the second delivery away.
     """
     ids = list(stalled_batches().values_list("pk", flat=True))
+    queued = []
     for batch_id in ids:
-        _enqueue(batch_id)
-    return ids
+        if not _enqueue(batch_id):
+            break  # the broker is still down: the next run tries again
+        queued.append(batch_id)
+    return queued
 
 
 def _run(batch: IngestBatch, touched: set[int] | None = None) -> None:

@@ -10,7 +10,7 @@ from contextlib import suppress
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from scores.models import PendingRecompute
@@ -64,20 +64,26 @@ def _record_pending(site_id: int, exc: Exception) -> None:
 
 
 def queue_pending() -> list[int]:
-    """Queue the recomputes that could not be queued before; returns the sites queued. A
-    site asked for again while this runs keeps its row (the delete matches the time)."""
+    """Queue the recomputes that could not be queued before; returns the sites queued.
+
+    The rows are claimed (``FOR UPDATE SKIP LOCKED``) for as long as this runs, so two
+    runs at once (a slow beat overlapping the next) never queue a site twice: the second
+    skips what the first holds. A site asked for again meanwhile waits on the claim, then
+    finds the row gone and records a new one.
+    """
     # tasks imports services, which import this module: take the task at call time.
     from scores.tasks import recompute_site
 
     queued = []
-    for pending in PendingRecompute.objects.all():
-        try:
-            recompute_site.apply_async((pending.site_id,))
-        except Exception as exc:
-            log.warning("pending recomputes still cannot be queued: %r", exc)
-            break
-        PendingRecompute.objects.filter(pk=pending.pk, requested_at=pending.requested_at).delete()
-        queued.append(pending.site_id)
+    with transaction.atomic():
+        for pending in PendingRecompute.objects.select_for_update(skip_locked=True):
+            try:
+                recompute_site.apply_async((pending.site_id,))
+            except Exception as exc:
+                log.warning("pending recomputes still cannot be queued: %r", exc)
+                break
+            pending.delete()
+            queued.append(pending.site_id)
     return queued
 
 

@@ -235,6 +235,14 @@ SPECTACULAR_SETTINGS = {
     # The schema and the docs page are for signed-in users (and integrators' tokens) only:
     # they list every endpoint and field, which outsiders have no need to see.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Request and response shapes apart: what a client must send (required, non-blank)
+    # is then what the schema says, and uploads read as binary files.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's refusals (400, 401, 403, 404, 409, 413, 429) are documented too.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.add_refusals",
+    ],
 }
 
 # --- Email ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Ingest API shapes: the batch as reported, and what an upload or bulk request sends."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ingest import mappings
@@ -9,8 +10,11 @@ from portfolio.models import Portfolio, Site
 
 
 class IngestBatchSerializer(serializers.ModelSerializer):
-    site = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null: a batch for many sites (its rows name them), and one loaded from the command line.
+    site = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     progress = serializers.FloatField(read_only=True, allow_null=True)
     rejected_rows_url = serializers.SerializerMethodField()
 
@@ -50,6 +54,13 @@ class IngestBatchSerializer(serializers.ModelSerializer):
         return reverse("api:ingest-batch-rejected", args=[batch.pk])
 
 
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "string"}, "nullable": False}
+)
+class ColumnsField(serializers.JSONField):
+    """Column overrides: an object of our field names to the file's column names."""
+
+
 class BatchOptionsSerializer(serializers.Serializer):
     """Options every way of sending a batch shares."""
 
@@ -58,7 +69,7 @@ class BatchOptionsSerializer(serializers.Serializer):
         slug_field="code", queryset=Site.objects.all(), required=False, allow_null=True
     )
     create_missing_assets = serializers.BooleanField(default=False)
-    columns = serializers.JSONField(
+    columns = ColumnsField(
         required=False, help_text="Our field -> the file's column name, over the mapping."
     )
 
@@ -78,8 +89,13 @@ class BulkSerializer(BatchOptionsSerializer):
     """A bulk JSON request: the rows as objects keyed by our column names."""
 
     rows = serializers.ListField(
-        child=serializers.DictField(), allow_empty=False, max_length=1_000_000
+        child=serializers.DictField(), allow_empty=False, min_length=1, max_length=1_000_000
     )
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class DefinitionField(serializers.JSONField):
+    """A mapping's definition: a JSON object (its keys are checked by the service)."""
 
 
 class MappingSerializer(serializers.ModelSerializer):
@@ -88,7 +104,10 @@ class MappingSerializer(serializers.ModelSerializer):
     portfolio = serializers.SlugRelatedField(
         slug_field="code", queryset=Portfolio.objects.all(), required=False, allow_null=True
     )
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    definition = DefinitionField(
+        help_text="The mapping: columns, constants, dialect and key (docs/ingest.md)."
+    )
 
     class Meta:
         model = Mapping

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from reliability.models import Alert, AlertResolution, Asset, WorkOrder
+from reliability.models import Alert, AlertResolution, Asset, WorkOrder, Zone
 
 
 class AssetSerializer(serializers.ModelSerializer):
@@ -33,10 +33,17 @@ class AlertSerializer(serializers.ModelSerializer):
     asset = serializers.CharField(source="asset.code", read_only=True)
     tier = serializers.IntegerField(source="asset.tier", read_only=True)
     acknowledged_by = serializers.CharField(
-        source="acknowledged_by.username", read_only=True, default=None
+        source="acknowledged_by.username", read_only=True, default=None, allow_null=True
     )
     work_order = serializers.CharField(
-        source="work_order.external_id", read_only=True, default=None
+        source="work_order.external_id", read_only=True, default=None, allow_null=True
+    )
+    # "" while no zone applies (a threshold or trend alert): the schema's enum says so.
+    first_zone = serializers.ChoiceField(choices=Zone.choices, allow_blank=True, read_only=True)
+    worst_zone = serializers.ChoiceField(choices=Zone.choices, allow_blank=True, read_only=True)
+    # "" until the alert is closed.
+    resolution = serializers.ChoiceField(
+        choices=AlertResolution.choices, allow_blank=True, read_only=True
     )
 
     class Meta:

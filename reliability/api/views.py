@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
@@ -29,6 +29,14 @@ from reliability.api.serializers import (
 from reliability.filters import AlertFilter, AssetFilter, WorkOrderFilter
 from reliability.models import Alert, Asset, Sensor, WorkOrder
 from reliability.selectors import reading_series
+
+
+class Conflict(APIException):
+    """409: the request is valid but the object's state does not allow it."""
+
+    status_code = 409
+    default_detail = "The object's state does not allow this."
+    default_code = "conflict"
 
 
 class AssetViewSet(viewsets.ReadOnlyModelViewSet):
@@ -66,6 +74,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         except PermissionDenied as exc:
             raise DRFPermissionDenied(str(exc)) from exc
         except ValidationError as exc:
+            if set(exc.message_dict) == {"status"}:  # closed, already acknowledged
+                raise Conflict(exc.message_dict) from exc
             raise DRFValidationError(exc.message_dict) from exc
         alert = self.get_queryset().get(pk=alert.pk)
         return Response(AlertSerializer(alert).data)
@@ -111,7 +121,18 @@ class SensorSeriesView(APIView):
     """GET ?start=ISO&end=ISO&points=N: a sensor's readings for a chart, at most N points
     (raw readings up to 3 days, hourly roll-ups up to 90, daily beyond)."""
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATETIME, description="Default: end - 7 days."),
+            OpenApiParameter("end", OpenApiTypes.DATETIME, description="Default: now."),
+            OpenApiParameter(
+                "points",
+                {"type": "integer", "minimum": 10, "maximum": 5000},
+                description="At most this many points (default 500).",
+            ),
+        ],
+        responses={200: {"type": "object", "additionalProperties": {}}},
+    )
     def get(self, request, pk):
         try:
             end = parse_instant(request.query_params.get("end")) or timezone.now()

@@ -107,3 +107,19 @@ def test_bulk_json_readings(world, django_capture_on_commit_callbacks, eager_tas
     batch = IngestBatch.objects.get(pk=response.json()["id"])
     assert rejected(batch) == expected("measured_at")
     assert Reading.objects.filter(sensor=sensor).count() == 1
+
+
+def test_the_floor_is_the_first_day_in_any_timezone(world, load):
+    """1990-01-01 00:00 in Tokyo is 1989-12-31 15:00 UTC: a day of 1990 there, accepted.
+    An instant before 1990 began anywhere (10:00 UTC the day before, in UTC+14) is not."""
+    sensor = SensorFactory(asset=world.asset_a, code="vib", metric="vibration_velocity_rms")
+    rows = [
+        f"{sensor.pk},1990-01-01T00:00:00+09:00,2.5",
+        f"{sensor.pk},1990-01-01T00:00:00+14:00,2.5",
+        f"{sensor.pk},1989-12-31T09:59:00Z,2.5",
+    ]
+    batch = load("readings", "sensor_id,measured_at,value\n" + "\n".join(rows) + "\n")
+    assert rejected(batch) == [
+        (4, "measured_at", "1989-12-31T09:59:00Z is before 1990-01-01"),
+    ]
+    assert Reading.objects.filter(sensor=sensor).count() == 2

@@ -234,3 +234,78 @@ def test_a_deadlock_in_the_record_upsert_is_retried_not_a_refused_row(
     )
     batch = services.batch_ingest_file(path=path, kind="work_orders")
     assert (batch.status, batch.rows_inserted, batch.rows_rejected) == (Status.DONE, 2, 0)
+
+
+def test_an_upload_with_the_broker_down_is_accepted_and_queued_later(
+    monkeypatch, sensors, readings_path, eager_tasks, caplog
+):
+    """The file is stored before the run is queued: a broker that refuses then does not
+    turn the stored upload into a 500. The batch stays queued; the periodic job queues it
+    once the broker is back, and it loads every row."""
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    def refused(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(is_superuser=True))
+    with monkeypatch.context() as down:
+        down.setattr(run_batch_task, "delay", refused)
+        with readings_path.open("rb") as handle:
+            response = client.post("/api/v1/ingest/batches/", {"kind": "readings", "file": handle})
+        assert response.status_code == 202, response.content
+        batch = IngestBatch.objects.get(pk=response.json()["id"])
+        assert batch.status == Status.QUEUED
+        assert "not queued" in caplog.text
+        # Still down when the periodic job runs: nothing is lost, it tries again later.
+        IngestBatch.objects.filter(pk=batch.pk).update(created_at="2000-01-01T00:00:00Z")
+        assert services.batches_resume_stalled() == []
+    assert IngestBatch.objects.get(pk=batch.pk).status == Status.QUEUED
+
+    assert services.batches_resume_stalled() == [batch.pk]  # the broker is back
+    batch.refresh_from_db()
+    assert_every_row_once(batch, sensors)
+    assert batch.finished_at <= timezone.now()
+
+
+def test_two_runs_of_the_periodic_job_at_once_queue_each_site_once(monkeypatch):
+    """A slow beat overlapping the next: each pending recompute is claimed by one run."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from tests.factories import SiteFactory
+
+    sites = [SiteFactory() for _ in range(4)]
+    for site in sites:
+        PendingRecompute.objects.create(
+            site=site, requested_at="2026-12-01T00:00:00Z", error="ConnectionError"
+        )
+    sent, lock = [], threading.Lock()
+
+    def slow_send(args, **kwargs):
+        time.sleep(0.1)  # the broker is slow: the other run starts meanwhile
+        with lock:
+            sent.append(args[0])
+
+    monkeypatch.setattr(recompute_site, "apply_async", slow_send)
+    results = []
+
+    def run():
+        try:
+            results.append(scheduling.queue_pending())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(sent) == sorted(site.pk for site in sites)  # each once, none twice
+    assert sorted(sum(results, [])) == sorted(site.pk for site in sites)
+    assert not PendingRecompute.objects.exists()

@@ -86,7 +86,8 @@ def test_api_acknowledge_and_close(world, alert):
     response = client.post(f"/api/v1/alerts/{alert.pk}/acknowledge/")
     assert response.status_code == 200 and response.json()["status"] == "acknowledged"
     again = client.post(f"/api/v1/alerts/{alert.pk}/acknowledge/")
-    assert again.status_code == 400
+    assert again.status_code == 409  # a conflict with its state, not bad input
+    assert again.json() == {"status": ["The alert is already Acknowledged."]}
     closed = client.post(f"/api/v1/alerts/{alert.pk}/close/", {"resolution": "false_alarm"})
     assert closed.json()["resolution"] == "false_alarm"
 
