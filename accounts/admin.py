@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from rest_framework.authtoken.admin import TokenAdmin as DRFTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts.forms import AdminLoginForm
 from accounts.models import LoginAttempt
+from portfolio.access import visible_people_q
 from portfolio.admin_scoping import SuperuserReadOnlyAdmin
 
 TOKEN_PREFIX = 4  # characters of an API token's key the admin shows
@@ -18,6 +21,32 @@ class LoginAttemptAdmin(SuperuserReadOnlyAdmin):
     list_filter = ["succeeded"]
     search_fields = ["username", "ip"]
     date_hierarchy = "at"
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserAdmin(DjangoUserAdmin):
+    """People. Superusers manage them; staff with the view permission see only the people
+    of the sites and portfolios they see, in the list and in every user field's
+    autocomplete (which searches this admin's queryset). Only superusers add, change or
+    delete: a staff user who could change users could make themselves superuser."""
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        if request.user.is_superuser:
+            return users
+        return users.filter(visible_people_q(request.user)).distinct()
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 # One lockout for every sign-in route: the admin's sign-in page uses it too.

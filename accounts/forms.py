@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.selectors import address_lockout_remaining, login_lockout_remaining
-from accounts.services import client_ip, login_attempt_record
+from accounts.services import client_ip, login_attempt_record, sign_in_serialized
 from portfolio.access import is_integrator_only
 
 
@@ -47,18 +47,28 @@ class LockoutMixin:
         if username is None or not password:
             return super().clean()  # a missing field is already reported on the field
         ip = client_ip(self.request)
-        remaining = address_lockout_remaining(ip=ip)
-        if remaining is not None:
-            raise ValidationError(address_lockout_message(remaining), code="address_locked_out")
-        remaining = login_lockout_remaining(username=username, ip=ip)
-        if remaining is not None:
-            raise ValidationError(lockout_message(remaining), code="locked_out")
-        try:
-            cleaned_data = super().clean()
-        except ValidationError:
-            login_attempt_record(username=username, ip=ip, succeeded=False)
-            raise
-        login_attempt_record(username=username, ip=ip, succeeded=True)
+        with sign_in_serialized(ip=ip, username=username):
+            remaining = address_lockout_remaining(ip=ip)
+            if remaining is not None:
+                raise ValidationError(address_lockout_message(remaining), code="address_locked_out")
+            remaining = login_lockout_remaining(username=username, ip=ip)
+            if remaining is not None:
+                raise ValidationError(lockout_message(remaining), code="locked_out")
+            # The refusal is raised after the block: raised inside, it would roll back the
+            # failure just recorded.
+            refused = None
+            try:
+                cleaned_data = super().clean()
+            except ValidationError as exc:
+                refused = exc
+            if refused is None:
+                login_attempt_record(username=username, ip=ip, succeeded=True)
+            elif self.get_user() is None:
+                # The right password for an account this route turns away (not staff at
+                # the admin, API-only at ours) is not a guess: it is not counted.
+                login_attempt_record(username=username, ip=ip, succeeded=False)
+        if refused is not None:
+            raise refused
         return cleaned_data
 
 

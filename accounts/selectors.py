@@ -9,7 +9,10 @@ Two limits, both counted from recorded attempts (``accounts.services``):
   address that fails too often is refused for any username until its failures age out.
 - The account ceiling counts failures for one username from every address, with a higher
   limit and a longer window: a guesser rotating addresses (an IPv6 /64 holds billions)
-  is stopped too, while one stranger alone cannot reach it within the address limit.
+  is stopped too. It does not hold the owner out where they have signed in before: an
+  address with a successful sign-in for the username within LOGIN_KNOWN_ADDRESS_DAYS
+  answers only to the pair lockout, so a stranger with many addresses can lock the account
+  for new places, never for the owner's usual ones.
 """
 
 from datetime import timedelta
@@ -40,8 +43,21 @@ def login_lockout_remaining(*, username: str, ip: str | None = None, now=None) -
     pair = None
     if len(recent) >= limit and not any(succeeded for _, succeeded in recent):
         pair = recent[-1][0] + window - now
-    ceiling = _account_ceiling_remaining(normalized_username(username), now)
+    ceiling = None
+    if not _known_address(normalized_username(username), ip, now):
+        ceiling = _account_ceiling_remaining(normalized_username(username), now)
     return max((r for r in (pair, ceiling) if r is not None), default=None)
+
+
+def _known_address(username: str, ip: str | None, now) -> bool:
+    """Whether ``username`` signed in successfully from ``ip`` within the last
+    LOGIN_KNOWN_ADDRESS_DAYS: the owner's usual place, not a guesser's."""
+    if ip is None:
+        return False
+    since = now - timedelta(days=settings.LOGIN_KNOWN_ADDRESS_DAYS)
+    return LoginAttempt.objects.filter(
+        username=username, ip=ip, succeeded=True, at__gt=since
+    ).exists()
 
 
 def _account_ceiling_remaining(username: str, now) -> timedelta | None:

@@ -8,8 +8,11 @@ extended by further tries.
 """
 
 import ipaddress
+import zlib
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import connection, transaction
 
 from accounts.models import LoginAttempt, normalized_username
 
@@ -34,6 +37,24 @@ def client_ip(request) -> str | None:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return None
+
+
+SIGN_IN_LOCK_SPACE = 0x5349  # PostgreSQL advisory lock namespace of sign-in checks ("SI")
+
+
+@contextmanager
+def sign_in_serialized(*, ip: str | None, username: str):
+    """Run one sign-in check (limits read, password checked, attempt recorded) alone for
+    its client address (its username when the address is unknown). Without it, 40
+    concurrent guesses from one address all passed the limits before any was recorded."""
+    key = ip if ip is not None else f"user:{normalized_username(username)}"
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [SIGN_IN_LOCK_SPACE, zlib.crc32(key.encode()) - 2**31],
+            )
+        yield
 
 
 def login_attempt_record(*, username: str, ip: str | None, succeeded: bool) -> LoginAttempt:

@@ -22,6 +22,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from portfolio.access import Action, writable_site_ids
 from portfolio.models import Membership, Site
@@ -134,6 +136,12 @@ def _check_columns_option(columns, kind) -> None:
         )
 
 
+# What publishing raises when the broker cannot be reached (kombu wraps most in its
+# OperationalError; a refused or reset socket may surface as itself). Nothing else is
+# caught: with tasks run eagerly (no broker), a task's own error is not "unreachable".
+BROKER_UNREACHABLE = (KombuOperationalError, RedisConnectionError, OSError)
+
+
 def _enqueue(batch_id: int) -> bool:
     """Queue the batch's run; False if the broker is unreachable. The batch is saved and
     stays queued: ``batches_resume_stalled`` (every minute) queues it once the broker is
@@ -143,7 +151,7 @@ def _enqueue(batch_id: int) -> bool:
 
     try:
         run_batch_task.delay(batch_id)
-    except Exception as exc:  # kombu's OperationalError, a refused or reset connection
+    except BROKER_UNREACHABLE as exc:
         log.warning(
             "batch %s not queued (the broker is unreachable), kept for later: %r", batch_id, exc
         )

@@ -95,6 +95,27 @@ def visible_sites_q(user) -> Q:
     return condition
 
 
+def visible_people_q(user, person: str = "") -> Q:
+    """A ``Q`` over rows about a person (``person``: the lookup to the user; "" for User
+    itself) that ``user`` may see: their own, and those of people with a membership at a
+    site or portfolio ``user`` sees. Combine with ``.distinct()``."""
+    # models imports this module: import at call time.
+    from portfolio.models import Portfolio, Site
+
+    if sees_everything(user):
+        return Q()
+    if not getattr(user, "is_authenticated", False):
+        return NOTHING
+    prefix = f"{person}__" if person else ""
+    sites = Site.objects.filter(visible_sites_q(user))
+    portfolios = Portfolio.objects.filter(visible_portfolios_q(user))
+    return (
+        Q(**{person or "pk": user.pk})
+        | Q(**{f"{prefix}memberships__site__in": sites})
+        | Q(**{f"{prefix}memberships__portfolio__in": portfolios})
+    )
+
+
 def visible_portfolios_q(user) -> Q:
     """A ``Q`` over Portfolio: all for executives, assigned ones for directors.
 

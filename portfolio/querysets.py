@@ -41,21 +41,11 @@ class PeopleScopedQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         # models.py builds its managers from this module: import at call time.
-        from portfolio.access import sees_everything, visible_portfolios_q, visible_sites_q
-        from portfolio.models import Portfolio, Site
+        from portfolio.access import sees_everything, visible_people_q
 
         if sees_everything(user):
             return self.all()
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        person = self.model.person_lookup
-        sites = Site.objects.filter(visible_sites_q(user))
-        portfolios = Portfolio.objects.filter(visible_portfolios_q(user))
-        return self.filter(
-            Q(**{person: user})
-            | Q(**{f"{person}__memberships__site__in": sites})
-            | Q(**{f"{person}__memberships__portfolio__in": portfolios})
-        ).distinct()
+        return self.filter(visible_people_q(user, self.model.person_lookup)).distinct()
 
 
 class PortfolioWideQuerySet(models.QuerySet):

@@ -166,6 +166,9 @@ LOGIN_ADDRESS_WINDOW_MINUTES = 15
 LOGIN_ACCOUNT_ATTEMPTS = 50
 # ... within this many minutes lock the username everywhere until they age out.
 LOGIN_ACCOUNT_WINDOW_MINUTES = 60
+# An address where the account signed in within this many days is the owner's: the ceiling
+# above does not apply there (the pair lockout still does).
+LOGIN_KNOWN_ADDRESS_DAYS = 90
 # Proxies in front of the app whose X-Forwarded-For hop is trusted for the client address
 # (sign-in limits and API throttles). 0: REMOTE_ADDR only, the header is ignored.
 NUM_PROXIES = env_int("NUM_PROXIES", default=0)
@@ -344,6 +347,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url_with_db(REDIS_URL, 2 if redis_db(REDIS_URL) == 1 else 1),
+            # A Redis that hangs (accepts, never answers) must fail fast: the API throttles
+            # then let requests through (config/throttling.py) after 1 s, not the default
+            # wait of a request per throttle class.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

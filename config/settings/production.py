@@ -17,9 +17,12 @@ if DEBUG:
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required in production (comma-separated).")
 # A short key can be guessed, and with it sessions, password resets and signed values forged.
-if len(SECRET_KEY) < 50:
+# As Django's own check (security.W009): also 5 different characters at least, and not the
+# key startproject writes.
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be at least 50 characters in production "
+        "SECRET_KEY must be at least 50 characters in production, of 5 different characters "
+        "at least, and not a generated 'django-insecure-' key "
         "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 
@@ -36,8 +39,10 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# One proxy (nginx) in front of gunicorn: trust only its X-Forwarded-For hop when the API
-# throttles and the sign-in limits take the client address, so callers cannot pick their
-# own identity.
-NUM_PROXIES = env_int("NUM_PROXIES", default=1)
+# Two proxies in front of gunicorn, as docs/deploy.md sets it up: the TLS proxy (Caddy, a
+# host nginx, a load balancer), then the bundled nginx. The client address is the hop the
+# TLS proxy added to X-Forwarded-For; with 1, every client would share the TLS proxy's own
+# address, and 20 bad sign-ins from anyone would lock everyone out. Callers cannot pick
+# their identity: hops they prepend are ignored.
+NUM_PROXIES = env_int("NUM_PROXIES", default=2)
 REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": NUM_PROXIES}

@@ -174,6 +174,7 @@ class TooLongNumber:
 
 MAX_NUMBER_CHARACTERS = 1000
 SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_PROBLEMS = 20  # rows named in one refusal of a bulk request
 
 
 def _parse_int(text: str):
@@ -247,8 +248,11 @@ def _check_values(data) -> None:
                 name = csvchunks.printable(key, limit=60)
                 where = f"row {number} (line {number + 1}), field {name!r}"
                 problems.append(f"{where} {'(its name) ' if key_problem else ''}{problem}.")
-            if len(problems) >= 20:
+            if len(problems) >= MAX_PROBLEMS:
                 break
+        if len(problems) >= MAX_PROBLEMS:  # a million bad rows get 20 lines, not a million
+            problems.append("… and perhaps more: the first 20 are shown.")
+            break
     if not problems:
         rest = {key: value for key, value in data.items() if key != "rows"}
         problem = _value_problem(rest)

@@ -140,3 +140,77 @@ def test_a_guesser_rotating_addresses_locks_the_account_everywhere(root):
     age_attempts(timedelta(minutes=60, seconds=1))
     response, signed_in = sign_in(ADMIN_LOGIN, "root", address="2001:db8::ffff")
     assert response.status_code == 302 and signed_in
+
+
+def test_the_documented_topology_tells_clients_apart(root, settings):
+    """docs/deploy.md: a TLS proxy, then nginx, then gunicorn (NUM_PROXIES = 2, the
+    production default). Two clients behind the same TLS proxy are two addresses; with 1
+    they would share the TLS proxy's and one lockout."""
+    settings.NUM_PROXIES = 2
+    for client in ("198.51.100.1", "203.0.113.9"):
+        fail(LOGIN, "root", 1, address="172.18.0.5", HTTP_X_FORWARDED_FOR=f"{client}, 172.18.0.1")
+    assert sorted(LoginAttempt.objects.values_list("ip", flat=True)) == [
+        "198.51.100.1",
+        "203.0.113.9",
+    ]
+
+
+def test_the_owner_signs_in_from_a_known_address_while_the_account_is_under_attack(root):
+    """The ceiling locks the account for new addresses, never for one where the owner has
+    signed in within LOGIN_KNOWN_ADDRESS_DAYS: a stranger with many addresses cannot keep
+    the owner out of their usual place."""
+    response, signed_in = sign_in(LOGIN, "root", address="192.0.2.10")  # the owner's office
+    assert signed_in
+    for n in range(1, 14):  # 52 failures from 13 addresses, under the per-address limits
+        fail(ADMIN_LOGIN, "root", 4, address=f"2001:db8::{n:x}")
+    response, signed_in = sign_in(LOGIN, "root", address="2001:db8::ffff")
+    assert not signed_in and ACCOUNT_LOCKED in response.content.decode()
+    response, signed_in = sign_in(ADMIN_LOGIN, "root", address="192.0.2.10")
+    assert signed_in
+    # An address known long ago is not known any more.
+    LoginAttempt.objects.filter(succeeded=True).update(at=F("at") - timedelta(days=91))
+    response, signed_in = sign_in(LOGIN, "root", address="192.0.2.10")
+    assert not signed_in and ACCOUNT_LOCKED in response.content.decode()
+
+
+def test_the_right_password_refused_at_the_admin_is_not_a_failure(db):
+    """A technician following an admin bookmark: the password is right, the admin turns
+    them away (not staff). That is not a guess: six of them do not lock their sign-in."""
+    UserFactory(username="tech")
+    for _ in range(6):
+        response, signed_in = sign_in(ADMIN_LOGIN, "tech")
+        assert response.status_code == 200 and not signed_in
+    assert not LoginAttempt.objects.filter(succeeded=False).exists()
+    response, signed_in = sign_in(LOGIN, "tech")
+    assert signed_in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_guesses_from_one_address_are_counted_one_by_one(settings):
+    """Twelve wrong passwords at once from one address: the limits are read, the password
+    checked and the attempt recorded one request at a time, so no more than
+    LOGIN_LOCKOUT_ATTEMPTS passwords are checked."""
+    import threading
+
+    from django.db import connections
+
+    UserFactory(username="root")
+    settings.LOGIN_LOCKOUT_ATTEMPTS = 5
+    start = threading.Barrier(12)
+    outcomes = []
+
+    def guess():
+        try:
+            start.wait()
+            response, _ = sign_in(LOGIN, "root", "wrong-password", address="198.51.100.7")
+            outcomes.append(ACCOUNT_LOCKED in response.content.decode())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert LoginAttempt.objects.filter(succeeded=False).count() == 5
+    assert outcomes.count(True) == 7  # the rest were refused without a password check

@@ -29,6 +29,8 @@ print(json.dumps({
     "EMBEDDED_DATABASE": s.EMBEDDED_DATABASE,
     "CELERY_TASK_ALWAYS_EAGER": s.CELERY_TASK_ALWAYS_EAGER,
     "CELERY_BROKER_URL": s.CELERY_BROKER_URL,
+    "NUM_PROXIES": s.NUM_PROXIES,
+    "DRF_NUM_PROXIES": s.REST_FRAMEWORK.get("NUM_PROXIES"),
 }))
 """
 
@@ -166,6 +168,15 @@ def test_manage_check_does_not_start_the_embedded_server(tmp_path):
 
 
 # --- Production -----------------------------------------------------------------------
+def test_production_trusts_the_two_proxies_of_the_documented_deployment(tmp_path):
+    """docs/deploy.md puts a TLS proxy before the bundled nginx: two hops, for the sign-in
+    limits and the API throttles alike."""
+    values = loaded(
+        import_settings(tmp_path, "config.settings.production", **production_variables())
+    )
+    assert (values["NUM_PROXIES"], values["DRF_NUM_PROXIES"]) == (2, 2)
+
+
 def test_production_passes_check_deploy(tmp_path):
     """Production settings pass ``check --deploy`` at WARNING level with real values."""
     result = manage_in(
@@ -183,8 +194,18 @@ def test_production_passes_check_deploy(tmp_path):
         ({"ALLOWED_HOSTS": " "}, "ALLOWED_HOSTS is required in production"),
         ({"SECRET_KEY": None}, "SECRET_KEY is required when DEBUG is off"),
         ({"SECRET_KEY": "k" * 49}, "SECRET_KEY must be at least 50 characters"),
+        ({"SECRET_KEY": "ab" * 40}, "of 5 different characters"),
+        ({"SECRET_KEY": "django-insecure-" + "x1y2z3" * 9}, "not a generated"),
     ],
-    ids=["debug-on", "no-allowed-hosts", "blank-allowed-hosts", "no-secret-key", "short-key"],
+    ids=[
+        "debug-on",
+        "no-allowed-hosts",
+        "blank-allowed-hosts",
+        "no-secret-key",
+        "short-key",
+        "few-characters",
+        "insecure-prefix",
+    ],
 )
 def test_production_refuses_unsafe_configuration(tmp_path, overrides, message):
     """Production settings refuse DEBUG on, a missing ALLOWED_HOSTS or SECRET_KEY, and a

@@ -182,3 +182,14 @@ def test_a_nul_in_a_json_string_rejects_that_row_only(
     assert (batch.rows_inserted, batch.rows_rejected) == (2, 1)
     [(line, reason, raw)] = rejected(batch)
     assert line == 3 and "NUL" in reason and "\\x00" in raw
+
+
+def test_a_bulk_request_with_many_bad_rows_names_the_first_twenty(integrator, sensor):
+    """A million rows holding a lone surrogate would otherwise get a million-line answer."""
+    row = {"sensor_id": sensor.pk, "measured_at": "2026-11-02T00:00:00Z", "value": "@"}
+    body = json.dumps({"rows": [row] * 100}).replace("@", "\\ud800")
+    response = post_raw(integrator, body)
+    assert response.status_code == 400
+    problems = response.json()["rows"]
+    assert len(problems) == 21 and problems[0].startswith("row 1 (line 2), field 'value'")
+    assert problems[-1] == "… and perhaps more: the first 20 are shown."

@@ -101,3 +101,23 @@ def test_sign_in_attempts_are_for_superusers_only(world, client):
         {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
     ).status_code in (403, 302)
     assert LoginAttempt.objects.exists()
+
+
+def test_staff_see_only_the_people_of_their_sites(world, client):
+    """A staff site manager with the view permission on users lists, and finds in a user
+    field's autocomplete, only the people of their sites: no other portfolio's."""
+    user = staff(world.user("manager_a"), "view_user", "change_user", "view_alert")
+    client.force_login(user)
+    listed = {u.username for u in client.get("/admin/auth/user/").context["cl"].result_list}
+    assert "tech_a" in listed and "manager_a" in listed
+    assert not {"director_q", "tech_b", "director_p"} & listed
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "reliability", "model_name": "alert", "field_name": "acknowledged_by"},
+    )
+    found = {item["text"] for item in response.json()["results"]}
+    assert "tech_a" in found and "director_q" not in found
+    # Seeing is not changing: only superusers edit people (or could make themselves one).
+    assert client.get(f"/admin/auth/user/{user.pk}/change/").status_code in (200, 403)
+    response = client.post(f"/admin/auth/user/{user.pk}/change/", {"is_superuser": "on"})
+    assert response.status_code == 403
