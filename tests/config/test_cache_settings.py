@@ -47,9 +47,14 @@ def test_without_redis_the_cache_is_local_memory(tmp_path):
 )
 def test_with_redis_the_cache_is_another_database_of_the_broker(tmp_path, broker, cache):
     """With REDIS_URL the cache is Redis on the same server, database 1 (2 if the broker
-    is on 1), so clearing the cache never drops queued tasks."""
+    is on 1), so clearing the cache never drops queued tasks; a hung Redis fails in a
+    second, not a request's lifetime."""
     settings = cache_settings(tmp_path, REDIS_URL=broker)
-    assert settings == {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache}
+    assert settings == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": cache,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
 
 
 def test_unix_socket_urls_select_the_database_by_query():
