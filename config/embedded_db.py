@@ -10,10 +10,15 @@ server, kept in the data folder. The first process starts the server and a detac
 watchdog (``config.embedded_watchdog``); the others find it running and reuse it. The
 watchdog stops the server once every process on the list has exited, however it exited,
 killed ones included.
+
+A run of several ``manage.py`` processes one after another (``dev.py demo``) would start
+and stop the server once per process: ``hold_open`` keeps it up from the first to the last.
 """
 
 import contextlib
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -157,3 +162,24 @@ def _failure_message(pgdata: Path, exc: BaseException) -> str:
         "is created); or set DATABASE_URL=postgres://USER@HOST:5432/NAME to use a "
         "PostgreSQL server you run yourself."
     )
+
+
+def hold_open() -> None:
+    """Open the configured database, print "ready", and keep the process (so the embedded
+    server: the process stays on its list of users) until stdin closes.
+
+    For ``dev.py demo``, which runs migrate, seed_demo and recompute as separate processes:
+    without a holder the watchdog stops the server between them. Ctrl-C is ignored, so the
+    holder lets go only when its parent says so, or dies (its end of the pipe closes).
+    """
+    import django  # here: the backend imports this module while Django sets itself up
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    django.setup()
+    from django.db import connection  # only after django.setup() above
+
+    connection.ensure_connection()  # starts the embedded server, or checks DATABASE_URL's
+    connection.close()  # the server stays up for this process; no connection slot is held
+    print("ready", flush=True)
+    sys.stdin.read()

@@ -29,6 +29,17 @@ COLORS = {
     "zone_d": "#fbe0dd",
 }
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
+# The legend at the foot of the chart, under the axis and its title: Plotly reserves room
+# for it there (the bottom margin grows), so however many rows it wraps into on a narrow
+# screen it never reaches the mode bar in the top right corner nor the plot.
+LEGEND = {
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": 0,
+    "yanchor": "bottom",
+    "yref": "container",
+}
 
 
 # The parts of a trace and of an axis whose strings Plotly draws as (HTML) text.
@@ -75,17 +86,19 @@ def _escaped_layout(layout: dict) -> dict:
 
 
 def base_layout(**overrides: Any) -> dict:
-    """The layout every chart shares: small margins, legend on top, our font."""
+    """The layout every chart shares: small margins, legend under the chart, our font."""
     layout = {
         "font": FONT,
-        # The legend sits in the top margin, left; the mode bar (on hover) at the right.
+        # The top margin is the mode bar's (shown on hover, at the right).
         "margin": {"l": 60, "r": 20, "t": 36, "b": 40},
         "height": 320,
-        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "legend": LEGEND,
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "xaxis": {"gridcolor": "#eef2f6"},
-        "yaxis": {"gridcolor": "#eef2f6", "zeroline": False},
+        # automargin: the axes' labels and titles take the room they need, and the
+        # legend's room is added below them (it then never covers the x axis).
+        "xaxis": {"gridcolor": "#eef2f6", "automargin": True},
+        "yaxis": {"gridcolor": "#eef2f6", "zeroline": False, "automargin": True},
         "hovermode": "closest",
     }
     for key, value in overrides.items():

@@ -30,6 +30,13 @@ def day_end(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day + dt.timedelta(days=1), tz="UTC")
 
 
+def measured_to(day: dt.date, now: pd.Timestamp) -> pd.Timestamp:
+    """The moment figures as of ``day`` are measured up to: ``now`` for today, the day's
+    end for a past day. A window "to the end of today" would reach into hours not yet
+    lived: the sensors' freshness measured there misses the readings of last night."""
+    return min(day_end(day), pd.Timestamp(now).tz_convert("UTC"))
+
+
 def quarter_of(day: dt.date) -> tuple[int, int]:
     """(year, quarter 1–4) of ``day``."""
     return day.year, (day.month - 1) // 3 + 1

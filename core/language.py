@@ -180,6 +180,21 @@ def penalty_exposure_sentence(
     return _with_window(f"{site} carries {money} in annual OEM penalty exposure", window)
 
 
+def format_probability(value, digits: int = 0) -> str:
+    """A probability as a percentage that never rounds to certainty or impossibility:
+    ``0.999`` → "> 99 %", ``0.001`` → "< 1 %", ``0.5`` → "50 %"; exactly 1 → "100 %",
+    exactly 0 → "0 %". With ``digits`` 1: "> 99.9 %", "< 0.1 %"."""
+    fraction = float(value)
+    shown = format_percent(fraction, digits)
+    # The smallest step the display shows, as a fraction: 0.01 for whole percent.
+    step = 10.0 ** -(digits + 2)
+    if fraction < 1 and shown == format_percent(1, digits):
+        return f"> {format_percent(1 - step, digits)}"
+    if fraction > 0 and shown == format_percent(0, digits):
+        return f"< {format_percent(step, digits)}"
+    return shown
+
+
 def addressable_exposure_sentence(
     site: str, addressable: Any, window: str | None = None, *, currency: str = "USD"
 ) -> str | None:
@@ -272,7 +287,7 @@ def revenue_at_risk_sentence(
         return None
     return _with_window(
         f"The {format_money(annual_revenue, currency)} {customer} relationship is at "
-        f"{format_percent(probability)} probability of entering SDP review "
+        f"{format_probability(probability)} probability of entering SDP review "
         "without corrective action",
         window,
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Q
 
 from oem.models import OEMCustomer, OEMRelationship, PenaltyRecord, ScorecardResult
 from portfolio.models import Line, Membership, Portfolio, Site
@@ -38,6 +39,8 @@ from .generator import DemoDataset, iter_readings
 
 DEMO_USERS = ("vp", "director", "manager", "tech")
 DEMO_PASSWORD = "demo"
+# The other sites' technicians the generator names (tech-b, tech-c, …): data, not logins.
+DATA_TECHNICIAN_PATTERN = r"^tech-[a-z]$"
 BATCH = 5000
 ROLLUP_SLICE_ROWS = 1_000_000
 
@@ -73,8 +76,13 @@ def load(data: DemoDataset, *, progress: Callable[[str], None] = lambda _msg: No
     return timings
 
 
+def demo_usernames(data: DemoDataset) -> list[str]:
+    """The demo logins, then the people of the data (other sites' technicians)."""
+    return list(dict.fromkeys([*DEMO_USERS, *data.technicians.values()]))
+
+
 def delete_demo(portfolio_codes: Iterable[str]) -> None:
-    """Remove the demo portfolios, everything at their sites, and the demo users."""
+    """Remove the demo portfolios, everything at their sites, and the demo's people."""
     sites = Site.objects.filter(portfolio__code__in=list(portfolio_codes))
     assets = Asset.objects.filter(site__in=sites)
     with transaction.atomic():
@@ -94,7 +102,9 @@ def delete_demo(portfolio_codes: Iterable[str]) -> None:
         Line.objects.filter(site__in=sites).delete()
         sites.delete()
         Portfolio.objects.filter(code__in=list(portfolio_codes)).delete()
-        get_user_model().objects.filter(username__in=DEMO_USERS).delete()
+        get_user_model().objects.filter(
+            Q(username__in=DEMO_USERS) | Q(username__regex=DATA_TECHNICIAN_PATTERN)
+        ).delete()
 
 
 def _delete_readings(sensors) -> None:
@@ -224,9 +234,12 @@ def _load_capital_plan(data: DemoDataset, ids: _Ids) -> None:
 
 def _load_people(data: DemoDataset, ids: _Ids) -> None:
     User = get_user_model()
-    for username in DEMO_USERS:
+    for username in demo_usernames(data):
         user, _ = User.objects.get_or_create(username=username)
-        user.set_password(DEMO_PASSWORD)
+        if username in DEMO_USERS:
+            user.set_password(DEMO_PASSWORD)
+        else:  # people of the data (other sites' technicians): no sign-in
+            user.set_unusable_password()
         # The executive sees everything, so is also the admin's superuser; the others work
         # in the pages.
         user.is_staff = user.is_superuser = username == "vp"
@@ -334,8 +347,11 @@ def _load_events(data: DemoDataset, ids: _Ids) -> None:
                 rate_per_day=a["rate_per_day"],
                 estimated_hours_to_failure=a["estimated_hours_to_failure"],
                 acknowledged_at=a["acknowledged_at"],
+                acknowledged_by_id=ids.user.get(a.get("acknowledged_by")),
                 closed_at=a["closed_at"],
-                work_order_id=ids.work_order[(a["site"], a["work_order"])],
+                work_order_id=ids.work_order[(a["site"], a["work_order"])]
+                if a["work_order"]
+                else None,
                 resolution=a["resolution"],
             )
             for a in data.alerts
@@ -349,7 +365,7 @@ def _load_events(data: DemoDataset, ids: _Ids) -> None:
                 site_id=ids.site[p["site"]],
                 asset_id=ids.asset[(p["site"], p["asset"])],
                 origin=p["origin"],
-                alert_id=ids.alert[(p["site"], *p["alert"])],
+                alert_id=ids.alert[(p["site"], *p["alert"])] if p["alert"] else None,
                 failure_mode_id=mode.get(p["failure_mode"]),
                 detected_at=p["detected_at"],
                 confirmed_at=p["confirmed_at"],

@@ -9,7 +9,7 @@ from portfolio.models import Site
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=Kind.choices)
+    kind = forms.ChoiceField(help_text="What the file holds; its columns are listed below.")
     mapping = forms.ChoiceField(help_text="How the file's columns map to ours.")
     site = forms.ModelChoiceField(
         queryset=Site.objects.none(),
@@ -27,15 +27,18 @@ class UploadForm(forms.Form):
     )
     file = forms.FileField()
 
-    def __init__(self, *args, sites=None, stored=(), **kwargs):
+    def __init__(self, *args, kinds=(), sites=None, stored=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the kinds the user may load, the first chosen: offering Sites to a site
+        # manager would only lead to a refusal.
+        self.fields["kind"].choices = [(kind, Kind(kind).label) for kind in kinds]
+        if kinds:
+            self.fields["kind"].initial = kinds[0]
         self.fields["site"].queryset = sites if sites is not None else Site.objects.none()
-        shipped = [
-            (name, f"{name} ({m.kind or 'any kind'})") for name, m in mappings.shipped().items()
-        ]
+        shipped = [(name, _mapping_label(name, m)) for name, m in mappings.shipped().items()]
         # Stored mappings the user may use, beside the shipped ones (batch_create checks
         # the kind, as for a shipped one).
-        own = [(m.name, f"{m.name} ({m.kind or 'any kind'})") for m in stored]
+        own = [(m.name, _mapping_label(m.name, m)) for m in stored]
         self.fields["mapping"].choices = [("Shipped", shipped), ("Stored", own)] if own else shipped
 
     def clean_columns(self):
@@ -43,6 +46,12 @@ class UploadForm(forms.Form):
             return mappings.parse_column_overrides(self.cleaned_data["columns"])
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+def _mapping_label(name: str, mapping) -> str:
+    if name == mappings.CANONICAL:
+        return f"{name} (our column names, as in the templates below)"
+    return f"{name} ({mapping.kind or 'any kind'})"
 
 
 MAPPING_EXAMPLE = """{

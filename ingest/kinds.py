@@ -15,6 +15,7 @@ from oem.models import (
     RelationshipStatus,
     ScorecardResult,
 )
+from portfolio.access import Action, writable_site_ids
 from portfolio.models import Line, Portfolio, Site
 from reliability.models import (
     Asset,
@@ -68,7 +69,7 @@ class Spec:
         return next((f for f in self.fields if f.name == name), None)
 
 
-SITE = Field("site", "code", help="Site code; may come from --site instead.")
+SITE = Field("site", "code", help="Site code; may be left out when the upload names the site.")
 LINE = Field("line", "code", help="Line code at the site.")
 ASSET = Field("asset", "code", help="Asset code (tag) at the site.")
 
@@ -210,7 +211,7 @@ register(
         Kind.READINGS,
         None,
         [
-            Field("sensor_id", "int", required=False, help="Our sensor id (canonical)."),
+            Field("sensor_id", "int", required=False, help="Our sensor id."),
             Field("site", "code", required=False),
             Field("asset", "code", required=False),
             Field("metric", "choice", required=False, choices=_choices(Metric)),
@@ -225,7 +226,8 @@ register(
             Field("value", "float"),
         ],
         notes=[
-            "Name the sensor by sensor_id, or by asset and metric (site from the row or --site)."
+            "Name the sensor by sensor_id, or by asset and metric (and site, unless the upload "
+            "names the site)."
         ],
     )
 )
@@ -440,3 +442,13 @@ register(
 
 def spec_for(kind: str) -> Spec:
     return SPECS[kind]
+
+
+def loadable_kinds(user) -> list[str]:
+    """The kinds ``user`` may load, in the order of ``Kind``: none without a site to load
+    into, and the operator-only kinds for the operator alone (the rules
+    ``ingest.services.batch_check_options`` enforces, read here to offer only these)."""
+    writable = writable_site_ids(user, Action.INGEST)
+    if writable is not None and not writable:
+        return []
+    return [kind for kind in Kind.values if writable is None or not SPECS[kind].operator_only]

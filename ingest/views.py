@@ -8,15 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ingest import preview, services, uploads
+from core.exports import csv_writer
+from ingest import mappings, preview, services, uploads
 from ingest.api.views import rejected_rows_response
+from ingest.columns import kind_columns
 from ingest.forms import MAPPING_EXAMPLE, MappingForm, UploadForm
-from ingest.models import IngestBatch, Source
+from ingest.kinds import loadable_kinds
+from ingest.models import IngestBatch, Kind, Source
 from ingest.models import Mapping as StoredMapping
 from portfolio.access import Action, writable_site_ids
 from portfolio.models import Portfolio, Site
@@ -45,14 +48,17 @@ def batches(request):
 @csrf_protect
 def _batches(request):
     sites = _writable_sites(request.user)
-    may_upload = sites.exists()
+    # The operator may load portfolios and sites into an empty database: the kinds decide.
+    kinds = loadable_kinds(request.user)
+    may_upload = bool(kinds)
     stored = StoredMapping.objects.visible_to(request.user)
-    form = UploadForm(sites=sites, stored=stored)
+    options = {"kinds": kinds, "sites": sites, "stored": stored}
+    form = UploadForm(**options)
     status, shown = 200, None
     if request.method == "POST":
         if not may_upload:
             raise PermissionDenied("You may not load data into any site.")
-        form = UploadForm(request.POST, request.FILES, sites=sites, stored=stored)
+        form = UploadForm(request.POST, request.FILES, **options)
         if form.is_valid() and "preview" in request.POST:
             try:
                 _check_file(form, request.user)
@@ -102,9 +108,36 @@ def _batches(request):
             "preview": shown,
             "preview_table": _preview_table(shown),
             "preview_lines": preview.LINES,
+            "kinds_columns": _kinds_columns(kinds, sites),
         },
         status=status,
     )
+
+
+def _kinds_columns(kinds, sites) -> list:
+    """The columns of each kind offered, a site the user may load into as their example."""
+    if not kinds:
+        return []
+    first = sites.order_by("code").first()
+    site_code = first.code if first else ""
+    return [kind_columns(kind, site_code=site_code) for kind in kinds]
+
+
+@require_safe
+@login_required
+def kind_template(request, kind):
+    """A CSV to fill in: the kind's columns and one example row (kinds the user may load)."""
+    if kind not in Kind.values:
+        raise Http404("No such kind of data.")
+    if kind not in loadable_kinds(request.user):
+        raise PermissionDenied(f"You may not load {Kind(kind).label.lower()}.")
+    columns = _kinds_columns([kind], _writable_sites(request.user))[0]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    writer = csv_writer(response)
+    writer.writerow(columns.header)
+    writer.writerow(columns.example_row)
+    return response
 
 
 def _preview_table(shown) -> list[list]:
@@ -140,7 +173,11 @@ def mappings_list(request):
     found = StoredMapping.objects.visible_to(request.user).select_related("portfolio", "owner")
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     may_keep = writable_site_ids(request.user, Action.INGEST) != set()
-    return render(request, "ingest/mappings.html", {"page": page, "may_keep": may_keep})
+    return render(
+        request,
+        "ingest/mappings.html",
+        {"page": page, "may_keep": may_keep, "shipped": mappings.shipped().values()},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -149,7 +149,8 @@ def scorecard_history(
         ],
         rows=table,
         empty=f"No scorecards for this relationship yet. {INGEST_HINT}: kind 'scorecards'.",
-        source="oem.metrics.scorecard_projection, projection_band (σ as in sdp_probability)",
+        source="Quarterly scorecards: the trend of the last 4–8 complete quarters, projected "
+        "4 quarters ahead",
     )
 
 
@@ -189,7 +190,7 @@ def penalty_quarters(series: pd.Series, currency: str, *, as_of: dt.date, record
         columns=["Quarter", f"Penalties ({currency})"],
         rows=[[q, format_money(v, currency)] for q, v in series.items()] if in_window else [],
         empty=empty,
-        source="oem.metrics.quarterly_exposure (penalty records by incurred date)",
+        source="Penalty invoices by the day they were incurred, per calendar quarter",
     )
 
 
@@ -234,5 +235,5 @@ def penalties_by_site(
         rows=rows if any_penalty else [],
         empty="No penalties from this customer at your sites in the window. "
         f"{INGEST_HINT}: kind 'penalties'.",
-        source="oem.metrics.quarterly_exposure per site (penalty records by incurred date)",
+        source="Penalty invoices per site, by the day they were incurred, per calendar quarter",
     )

@@ -160,7 +160,7 @@ def readings_chart(
         columns=["Time (UTC)", f"Mean ({unit})", f"Min ({unit})", f"Max ({unit})"],
         rows=rows,
         empty=empty,
-        source="reliability.selectors.reading_series",
+        source=f"Sensor readings of {sensor['code']}, {window_label}",
     )
 
 
@@ -272,7 +272,7 @@ def mtbf_trend_chart(
         columns=["Quarter", "MTBF (h)", "Failures", "Note"],
         rows=rows,
         empty="No complete quarter to show.",
-        source="reliability.statistics.mtbf_trend",
+        source=f"Failure events and operating hours from installation, {window_label}",
     )
 
 

@@ -5,6 +5,7 @@ choices, so no filter lists or reveals a foreign row.
 """
 
 import django_filters
+from django import forms
 
 from reliability.models import Alert, AlertStatus, Asset, WorkOrder
 
@@ -20,12 +21,29 @@ class AssetFilter(django_filters.FilterSet):
         fields = ["site", "line", "tier", "asset_class"]
 
 
+class OpenOrClosedSelect(forms.NullBooleanSelect):
+    """Open, closed or all alerts, in words; reads true/false as NullBooleanSelect does."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("true", "Open alerts"),
+            ("false", "Closed alerts"),
+            ("unknown", "All alerts"),
+        ]
+
+
 class AlertFilter(django_filters.FilterSet):
     site = django_filters.CharFilter(field_name="asset__site__code", label="Site code")
     asset = django_filters.CharFilter(field_name="asset__code", label="Asset code")
     tier = django_filters.NumberFilter(field_name="asset__tier")
+    # The page shows the words; the API reads open=true / open=false (help_text is the
+    # parameter's description in the API schema).
     open = django_filters.BooleanFilter(
-        method="filter_open", label="Only alerts not closed (true) or only closed (false)"
+        method="filter_open",
+        label="Show",
+        widget=OpenOrClosedSelect,
+        help_text="true: only alerts not closed; false: only closed alerts.",
     )
 
     class Meta:

@@ -1,7 +1,17 @@
-"""Plotly figures for the portfolio and site pages, as plain dicts (see ``core.charts``)."""
+"""Plotly figures for the portfolio and site pages, as plain dicts (see ``core.charts``).
+
+Each chart's ``source`` says in the reader's words which records it is made of and over
+which window; the functions behind them are listed in docs/scoring.md.
+"""
 
 from core.charts import COLORS, base_layout, figure, money_label
 from scores.snapshot import Window
+
+
+def source_text(records: str, window: str | None) -> str:
+    """ "Penalty invoices, trailing 12 months to 2026-12-03": what a chart is made of and
+    over which window (the records alone when the window is unknown)."""
+    return f"{records}, {window}" if window else records
 
 
 def exposure_by_site(rows: list[dict], currency: str, window: str | None) -> dict:
@@ -42,16 +52,16 @@ def exposure_by_site(rows: list[dict], currency: str, window: str | None) -> dic
             for r in shown
         ],
         empty="No site has scores yet: load penalties and failure events at Data in, then "
-        "scores are computed after the ingest (or run manage.py recompute).",
-        source="oem.metrics.penalty_exposure, addressable_exposure (site snapshots)",
+        "scores are computed after the ingest.",
+        source=source_text("Penalty invoices and the failure events they are linked to", window),
     )
 
 
 def history_chart(
-    points: list[dict], currency: str, chart_id: str, title: str, source: str
+    points: list[dict], currency: str, chart_id: str, title: str, records: str
 ) -> dict:
     """Exposure (bars, left axis) and composite maturity (line, right axis, 0–100) at each
-    quarter end and the latest day."""
+    quarter end and the latest day; ``records`` says whose scores they are."""
     shown = [p for p in points if p["figures"] is not None]
     days = [p["day"].isoformat() for p in shown]
     exposure = [p["figures"]["penalty_exposure"] for p in shown]
@@ -99,9 +109,9 @@ def history_chart(
             [day, money_label(e, currency), None if c is None else f"{c:.1f}"]
             for day, e, c in zip(days, exposure, composite, strict=True)
         ],
-        empty="No score history yet: run manage.py recompute --backfill-quarters 8 to fill "
-        "past quarters.",
-        source=source,
+        empty="No score history yet: past quarters are filled when an operator backfills "
+        "the scores.",
+        source=source_text(records, window),
     )
 
 
@@ -120,7 +130,7 @@ def portfolio_charts(page, currency: str) -> dict:
             currency,
             "portfolio-history",
             "Exposure and maturity",
-            "scores.figures.rollup.aggregate of each site's snapshot at each day",
+            "Each site's scores, added up at each day",
         ),
     }
 
@@ -141,7 +151,7 @@ def site_charts(page, currency: str) -> dict:
             currency,
             "site-history",
             "Exposure and maturity",
-            "the site's snapshot at each quarter end",
+            "The site's scores",
         ),
     }
 
@@ -174,7 +184,8 @@ def dimension_scores(dimensions: list[dict]) -> dict:
         rows=[[d["label"], f"{d['score']:.1f}", d["status"], d["window"]] for d in shown],
         empty="No dimension could be scored: load sensors, readings, changeover windows and "
         "failure events at Data in.",
-        source="scores.figures.maturity.dimension_scores",
+        source="Sensors and readings, changeover windows, failure events and penalty "
+        "invoices; each dimension's window is in the table",
     )
 
 
@@ -198,7 +209,7 @@ def exposure_by_customer(rows: list[dict], currency: str, window: str | None) ->
         rows=[[r["customer"], money_label(r["exposure"], currency), r.get("events")] for r in rows],
         empty="No OEM penalty in the window. Penalty invoices are loaded at Data in "
         "(kind “penalties”).",
-        source="oem.metrics.penalty_exposure by relationship",
+        source=source_text("Penalty invoices by customer", window),
     )
 
 
@@ -231,5 +242,7 @@ def oee_by_line(rows: list[dict], window: str | None) -> dict:
         ],
         empty="No production records in the window. Load them at Data in (kind "
         "“production records”).",
-        source="reliability.metrics.oee_by (ISO 22400-2 sums per line)",
+        source=source_text(
+            "Production records per line (planned and run time, good and total counts)", window
+        ),
     )

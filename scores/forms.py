@@ -2,8 +2,9 @@
 
 The standard's fields carry no units or readable names in the model, so this module is
 their one home for the pages: ``STANDARD_GROUPS`` (the admin's grouping), the labels,
-``STANDARD_UNITS`` and the help texts. Fractions are entered and shown as fractions 0–1
-(the stored value, as the audit history shows it), with the percentage beside them.
+``STANDARD_UNITS`` and the help texts. The fractions (coverage, utilization, reduction)
+are stored as fractions 0–1 but entered and shown as percentages, as every page shows them:
+"90" in the form is 0.900 in the database (``PercentField``).
 """
 
 from decimal import Decimal
@@ -50,8 +51,8 @@ FRACTION_FIELDS = frozenset(
 )
 WEIGHT_FIELDS = STANDARD_GROUPS[2][1]
 
-FRACTION_UNIT = "fraction 0–1"
-_FRACTION_RULE = "a fraction between 0 and 1 with at most 3 decimals (0.9 = 90 %)"
+FRACTION_UNIT = "%"
+_PERCENT_RULE = "a percentage between 0 and 100 with at most 1 decimal (e.g. 90 or 92.5)"
 STANDARD_UNITS = {
     "min_cm_coverage_tier1": FRACTION_UNIT,
     "cm_freshness_hours": "hours",
@@ -92,8 +93,19 @@ _WEIGHT_HELP = (
     "In the maturity composite each dimension counts weight ÷ sum of the weights of the "
     "dimensions that are known (≥ 0; at least one weight above 0)."
 )
-# The model's own help text where it has one; these fill in the rest.
+# The model's own help text where it has one; these fill in the rest, and replace the
+# model's "(0–1)" for the fractions, which the form takes as percentages.
 _HELP_TEXTS = {
+    "min_cm_coverage_tier1": "Share of Tier 1 assets with a fresh sensor (0–100 %).",
+    "min_changeover_utilization": (
+        "Maintenance minutes executed ÷ available, last 4 windows (0–100 %)."
+    ),
+    "min_jit_failures_documented": (
+        "Share of unplanned failures on JIT-linked lines with a failure mode (0–100 %)."
+    ),
+    "expected_reduction": (
+        "Expected reduction of addressable exposure by a monitoring program (0–100 %)."
+    ),
     "max_alert_response_median_hours": (
         "Median of acknowledged − detected for Tier 1 alerts, trailing 90 days, must not "
         "exceed this (above 0)."
@@ -130,6 +142,59 @@ def standard_help(name: str) -> str:
     return _HELP_TEXTS.get(name) or str(ReliabilityStandard._meta.get_field(name).help_text)
 
 
+def percent_text(fraction) -> str:
+    """A stored fraction as the percentage typed for it, without trailing zeros:
+    ``Decimal("0.900")`` → "90", ``Decimal("0.925")`` → "92.5"."""
+    percent = Decimal(str(fraction)) * 100
+    if percent == percent.to_integral_value():
+        return str(int(percent))
+    return format(percent.normalize(), "f")
+
+
+class PercentField(forms.DecimalField):
+    """A fraction 0–1 entered and shown as a percentage: "90" is cleaned to 0.900, and a
+    stored 0.900 is shown as "90". The column's limits (3 decimals of the fraction, so 1 of
+    the percentage) and the range 0–100 are reported in percent, on the field."""
+
+    def __init__(self, *, label: str, **kwargs):
+        super().__init__(max_digits=4, decimal_places=3, label=label, **kwargs)
+        message = f"{label} is {_PERCENT_RULE}."
+        # Django %-formats the digit messages with the validator's parameters.
+        for code in ("max_digits", "max_whole_digits", "max_decimal_places"):
+            self.error_messages[code] = message.replace("%", "%%")
+        self.error_messages["out_of_range"] = message
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update(min="0", max="100", step="0.1")
+        return attrs
+
+    def prepare_value(self, value):
+        # A stored fraction (unbound form) is shown as its percentage; what the user typed
+        # (a string, on a form shown again with its errors) is shown as typed.
+        if isinstance(value, Decimal | float | int):
+            return percent_text(value)
+        return value
+
+    def to_python(self, value):
+        percent = super().to_python(value)
+        return None if percent is None else percent / 100
+
+    def clean(self, value):
+        # The stored form of a fraction, as "0.950" gave before: 3 decimals (after the
+        # checks, so that a 4th decimal is refused, not rounded away).
+        fraction = super().clean(value)
+        return None if fraction is None else fraction.quantize(Decimal("0.001"))
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not Decimal("0") <= value <= Decimal("1"):
+            raise forms.ValidationError(
+                f"{self.error_messages['out_of_range']} Got {percent_text(value)} %.",
+                code="out_of_range",
+            )
+
+
 class ReliabilityStandardForm(forms.ModelForm):
     """The thresholds and weights of a portfolio's standard, checked field by field.
 
@@ -140,6 +205,21 @@ class ReliabilityStandardForm(forms.ModelForm):
     """
 
     based_on_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    min_cm_coverage_tier1 = PercentField(
+        label=STANDARD_LABELS["min_cm_coverage_tier1"],
+        help_text=_HELP_TEXTS["min_cm_coverage_tier1"],
+    )
+    min_changeover_utilization = PercentField(
+        label=STANDARD_LABELS["min_changeover_utilization"],
+        help_text=_HELP_TEXTS["min_changeover_utilization"],
+    )
+    min_jit_failures_documented = PercentField(
+        label=STANDARD_LABELS["min_jit_failures_documented"],
+        help_text=_HELP_TEXTS["min_jit_failures_documented"],
+    )
+    expected_reduction = PercentField(
+        label=STANDARD_LABELS["expected_reduction"], help_text=_HELP_TEXTS["expected_reduction"]
+    )
 
     class Meta:
         model = ReliabilityStandard
@@ -151,15 +231,7 @@ class ReliabilityStandardForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["based_on_version"].initial = self.instance.version
         for name, field in self.fields.items():
-            if name in FRACTION_FIELDS:
-                field.widget.attrs.update(min="0", max="1", step="0.001")
-                # The column's digit limits would otherwise answer "12" with "no more than
-                # 1 digit before the decimal point", which does not say what is wanted.
-                # (Django %-formats these messages with the validator's parameters.)
-                message = f"{STANDARD_LABELS[name]} is {_FRACTION_RULE}.".replace("%", "%%")
-                for code in ("max_digits", "max_whole_digits", "max_decimal_places"):
-                    field.error_messages[code] = message
-            elif name in WEIGHT_FIELDS:
+            if name in WEIGHT_FIELDS:
                 field.widget.attrs.update(min="0", step="0.001")
         self.fields["emergency_premium_factor"].widget.attrs.update(min="1", step="0.01")
         self.fields["gap_closure_days"].widget.attrs["min"] = "1"
@@ -169,26 +241,6 @@ class ReliabilityStandardForm(forms.ModelForm):
     def groups(self):
         """(title, [bound fields]) in the admin's grouping, for the template."""
         return [(title, [self[name] for name in names]) for title, names in STANDARD_GROUPS]
-
-    def _clean_fraction(self, name):
-        value = self.cleaned_data[name]
-        if not Decimal("0") <= value <= Decimal("1"):
-            raise forms.ValidationError(
-                f"{STANDARD_LABELS[name]} is {_FRACTION_RULE}; got {value}."
-            )
-        return value
-
-    def clean_min_cm_coverage_tier1(self):
-        return self._clean_fraction("min_cm_coverage_tier1")
-
-    def clean_min_changeover_utilization(self):
-        return self._clean_fraction("min_changeover_utilization")
-
-    def clean_min_jit_failures_documented(self):
-        return self._clean_fraction("min_jit_failures_documented")
-
-    def clean_expected_reduction(self):
-        return self._clean_fraction("expected_reduction")
 
     def clean_emergency_premium_factor(self):
         value = self.cleaned_data["emergency_premium_factor"]

@@ -11,8 +11,9 @@ import pandas as pd
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 
-from core.dates import SCORING_HISTORY_DAYS, TRAILING_YEAR_DAYS, day_end
+from core.dates import SCORING_HISTORY_DAYS, TRAILING_YEAR_DAYS, day_end, measured_to
 from oem.metrics import scorecards_known_on
 from oem.models import OEMRelationship, PenaltyRecord, ScorecardResult
 from portfolio.models import AuditEntry, Line, Portfolio, Site
@@ -63,6 +64,7 @@ class SiteInputs:
     standard: dict
     as_of: dt.date
     window_end: pd.Timestamp  # the end of as_of (UTC): every window ends here
+    measured_to: pd.Timestamp  # now for today, else window_end (core.dates.measured_to)
     assets: pd.DataFrame
     failures: pd.DataFrame
     work_orders: pd.DataFrame
@@ -89,8 +91,9 @@ def standard_values(standard) -> dict:
     return values
 
 
-def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
-    """Everything the recompute of one site needs, read as of the end of ``as_of``."""
+def site_scoring_inputs(site_id: int, as_of: dt.date, now=None) -> SiteInputs:
+    """Everything the recompute of one site needs, read as of the end of ``as_of``
+    (today's: up to ``now``, default the present moment)."""
     site = Site.objects.select_related("portfolio").get(pk=site_id)
     standard = portfolio_standard(site.portfolio)
     window_end = day_end(as_of)
@@ -228,6 +231,7 @@ def site_scoring_inputs(site_id: int, as_of: dt.date) -> SiteInputs:
         standard=standard_values(standard),
         as_of=as_of,
         window_end=window_end,
+        measured_to=measured_to(as_of, now if now is not None else timezone.now()),
         assets=assets,
         failures=failures,
         work_orders=work_orders,

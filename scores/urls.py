@@ -14,5 +14,6 @@ urlpatterns = [
     path("portfolios/<slug:code>/capital-plan/", capital.capital_plan, name="capital-plan"),
     path("sites/<slug:code>/", dashboard.site, name="site"),
     path("oem/relationships/<int:pk>/", oem.relationship, name="relationship"),
+    path("oem/customers/", oem.customers, name="customers"),
     path("oem/customers/<slug:code>/", oem.customer, name="customer"),
 ]

@@ -153,6 +153,14 @@ ROUTES.update(
             lambda w: f"/ingest/{batch_of_manager_a(w)}/rejected.csv",
             {"GET": ONLY_MANAGER_A_PAGE},
         ),
+        # A kind's template CSV: for those who may load that kind (here, site A's manager).
+        "ingest:kind-template": Route(
+            "/ingest/templates/work_orders.csv",
+            {
+                "GET": statuses(403, anonymous=302, integrator_a=302, manager_a=200),
+                "POST": statuses(405),
+            },
+        ),
         "api:ingest-batch-list": Route(
             "/api/v1/ingest/batches/",
             {
@@ -381,6 +389,9 @@ ROUTES.update(
             lambda w: f"/oem/customers/{relationship_at_a(w).customer.code}/",
             {"GET": SEE_SITE_A_PAGE, "POST": statuses(405)},
         ),
+        # Every person has the index (of the customers at the sites they see; an empty
+        # list otherwise): tests/scores/test_executive_wording.py checks which rows each sees.
+        "scores:customers": Route("/oem/customers/", {"GET": PAGE, "POST": statuses(405)}),
         "api:portfolio-figures": Route(
             lambda w: f"/api/v1/portfolios/{w.portfolio_p.pk}/figures/",
             {"GET": api_read(SEE_PORTFOLIO_P), **dict.fromkeys(WRITES, API_WRITE_REFUSED)},

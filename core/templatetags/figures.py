@@ -7,7 +7,7 @@ import math
 
 from django import template
 
-from core.language import format_money, format_percent
+from core.language import format_money, format_percent, format_probability
 
 register = template.Library()
 UNKNOWN = "—"
@@ -26,8 +26,15 @@ def money(value, currency="USD"):
 
 @register.filter
 def percent(value, digits=0):
-    """A fraction as a percentage: ``0.35`` → "35 %"."""
+    """A share as a percentage: ``0.35`` → "35 %" (coverage, utilisation, OEE …)."""
     return UNKNOWN if _missing(value) else format_percent(value, int(digits))
+
+
+@register.filter
+def probability(value, digits=0):
+    """A probability (P(SDP review), P(failure)): like ``percent``, but a value short of
+    certain never reads "100 %" and a possible one never "0 %" (``format_probability``)."""
+    return UNKNOWN if _missing(value) else format_probability(value, int(digits))
 
 
 @register.filter

@@ -6,7 +6,8 @@ returns plain numbers plus ``details``: each figure's window and the inputs behi
 a board number can be traced to its rows, in the shape ``scores.snapshot`` defines. The
 service stores the result as a snapshot.
 
-Windows (all end at the end of ``as_of``, UTC):
+Windows (all end at the end of ``as_of``, UTC; CM coverage's, for today, at the moment of
+the computation, ``inputs.measured_to``):
 - trailing 12 months: MTBF, MTTR, OEE, emergency premium, maintenance cost, penalty
   exposure (annualised when the site's history is shorter);
 - the last 4 changeover windows that ended by ``as_of``: utilisation and PM completion;
@@ -99,14 +100,17 @@ def compute_site_figures(inputs) -> dict:
     )
 
     # Condition monitoring.
+    # Freshness is measured up to now for today (core.dates.measured_to), not to midnight.
+    fresh_hours, fresh_to = standard["cm_freshness_hours"], inputs.measured_to
     coverage = metrics.cm_coverage(
-        inputs.assets, inputs.last_readings, end, freshness_hours=standard["cm_freshness_hours"]
+        inputs.assets, inputs.last_readings, fresh_to, freshness_hours=fresh_hours
     )
     window(
         Window.CM_COVERAGE,
-        end - pd.Timedelta(hours=standard["cm_freshness_hours"]),
-        end,
-        f"sensors reporting in the {standard['cm_freshness_hours']} h to the end of {as_of}",
+        fresh_to - pd.Timedelta(hours=fresh_hours),
+        fresh_to,
+        f"sensors reporting in the {fresh_hours} h to "
+        + (f"the end of {as_of}" if fresh_to >= end else f"{fresh_to:%Y-%m-%d %H:%M} UTC"),
     )
     alert_start = end - pd.Timedelta(days=ALERT_WINDOW_DAYS)
     response = metrics.alert_response(inputs.alerts, alert_start, end)

@@ -1,5 +1,6 @@
-"""The OEM relationship and customer pages: the probability of SDP review and revenue at
-risk stored in the sites' snapshots, the scorecard trend behind them, and the penalties."""
+"""The OEM relationship and customer pages, and the index of customers: the probability of
+SDP review and revenue at risk stored in the sites' snapshots, the scorecard trend behind
+them, and the penalties."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -145,32 +146,88 @@ def customer_page(user, code: str, *, today: dt.date) -> CustomerPage | None:
         return None
     snapshots = selectors.site_risk_snapshots({row["relationship"].site_id for row in rows})
     rows = [_customer_row(row, snapshots.get(row["relationship"].site_id)) for row in rows]
-    # Money adds up only within one currency: a total and a penalty chart per currency.
-    currencies = sorted({row["relationship"].site.portfolio.currency for row in rows})
-    totals, penalties = [], []
-    for currency in currencies:
-        mine = [row for row in rows if row["relationship"].site.portfolio.currency == currency]
-        totals.append(
-            (
-                currency,
-                oem_metrics.revenue_at_risk_total(
-                    [row["risk"]["revenue_at_risk"] if row["risk"] else None for row in mine]
-                ),
-            )
+    penalties = [
+        (
+            currency,
+            oem_selectors.penalty_quarters_by_site(
+                [row["relationship"] for row in mine], today, PENALTY_QUARTERS
+            ),
         )
-        penalties.append(
-            (
-                currency,
-                oem_selectors.penalty_quarters_by_site(
-                    [row["relationship"] for row in mine], today, PENALTY_QUARTERS
-                ),
-            )
-        )
+        for currency, mine in _by_currency(rows)
+    ]
     return CustomerPage(
         customer=rows[0]["relationship"].customer,
         rows=rows,
-        totals=totals,
+        totals=revenue_at_risk_totals(rows),
         penalties_by_currency=penalties,
         as_of_days=sorted({row["snapshot_as_of"] for row in rows if row["snapshot_as_of"]}),
         today=today,
     )
+
+
+def _by_currency(rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    """``rows`` (each with its ``relationship``) grouped by their portfolio's currency:
+    money adds up only within one currency."""
+    currencies = sorted({row["relationship"].site.portfolio.currency for row in rows})
+    return [
+        (currency, [r for r in rows if r["relationship"].site.portfolio.currency == currency])
+        for currency in currencies
+    ]
+
+
+def revenue_at_risk_totals(rows: list[dict]) -> list[tuple[str, dict]]:
+    """Per currency, the revenue at risk of ``rows`` (each with ``relationship`` and the
+    ``risk`` its site's latest snapshot stored, or None): ``oem.metrics.
+    revenue_at_risk_total``, so a relationship not yet scored is counted as unknown, not 0."""
+    return [
+        (
+            currency,
+            oem_metrics.revenue_at_risk_total(
+                [row["risk"]["revenue_at_risk"] if row["risk"] else None for row in mine]
+            ),
+        )
+        for currency, mine in _by_currency(rows)
+    ]
+
+
+@dataclass
+class CustomerIndexPage:
+    """The OEM customers with a relationship at a site the user sees
+    (templates/scores/customers.html), by name: each with how many of those relationships
+    and sites, and their revenue at risk as the customer page totals it."""
+
+    customers: list[dict]
+    as_of_days: list[dt.date]
+    horizon: int = SDP_HORIZON_QUARTERS
+    no_snapshot: str = NO_SNAPSHOT
+
+
+def customer_index(user) -> CustomerIndexPage:
+    """Every OEM customer ``user`` sees a relationship of, with the relationships' count and
+    revenue at risk from each site's latest snapshot. Two queries: the relationships (with
+    customer, site and portfolio) and the snapshots."""
+    relationships = list(
+        oem_selectors.visible_relationships(user).order_by("customer__name", "customer__code", "pk")
+    )
+    snapshots = selectors.site_risk_snapshots({r.site_id for r in relationships})
+    by_customer: dict[int, list[dict]] = {}
+    for relationship in relationships:
+        snapshot = snapshots.get(relationship.site_id)
+        by_customer.setdefault(relationship.customer_id, []).append(
+            {
+                "relationship": relationship,
+                "risk": snapshot["rows"].get(relationship.pk) if snapshot else None,
+                "snapshot_as_of": snapshot["as_of"] if snapshot else None,
+            }
+        )
+    customers = [
+        {
+            "customer": rows[0]["relationship"].customer,
+            "relationships": len(rows),
+            "sites": len({row["relationship"].site_id for row in rows}),
+            "totals": revenue_at_risk_totals(rows),
+        }
+        for rows in by_customer.values()
+    ]
+    days = {row["snapshot_as_of"] for rows in by_customer.values() for row in rows}
+    return CustomerIndexPage(customers=customers, as_of_days=sorted(d for d in days if d))

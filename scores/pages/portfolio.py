@@ -12,7 +12,14 @@ from portfolio.models import Site
 from scores import selectors
 from scores.figures import finance, maturity
 from scores.figures.rollup import aggregate, compare, exposure_split
-from scores.pages.common import history, history_days, window_label
+from scores.pages.common import (
+    NOTHING_AVOIDED,
+    history,
+    history_days,
+    nothing_addressable,
+    nothing_addressable_sentence,
+    window_label,
+)
 from scores.snapshot import SCORE_COLUMNS, Detail
 
 
@@ -126,9 +133,33 @@ def capital_plan(site_rows: list[dict], proposals: dict, budget: float | None) -
             "site": by_id[record["site_id"]]["site"],
             "snapshot": by_id[record["site_id"]]["snapshot"],
             "proposal": proposals[record["site_id"]],
+            "nothing_avoided": _nothing_avoided(by_id[record["site_id"]]["snapshot"]),
         }
         for record in ranked.to_dict("records")
     ]
+
+
+def _nothing_avoided(snapshot: dict | None) -> str | None:
+    """Why a capital row avoids nothing, in words for its "avoided" cell (None: it avoids
+    something, or the site has no scores)."""
+    if snapshot is None:
+        return None
+    reason = nothing_addressable(
+        snapshot["penalty_exposure"],
+        snapshot["addressable_exposure"],
+        snapshot["details"][Detail.ADDRESSABLE_EXPOSURE]["avoidable"],
+    )
+    return NOTHING_AVOIDED.get(reason)
+
+
+def _addressable_sentence(name: str, figures: dict, currency: str) -> str | None:
+    """What condition monitoring can remove of the portfolio's exposure, or why nothing."""
+    reason = nothing_addressable(figures["penalty_exposure"], figures["addressable_exposure"])
+    if reason is not None:
+        return nothing_addressable_sentence(name, reason, None)
+    return language.addressable_exposure_sentence(
+        name, figures["addressable_exposure"], currency=currency
+    )
 
 
 def _relationships_at_risk(rows: list[dict]) -> list[dict]:
@@ -165,18 +196,15 @@ def headline_tiles(portfolio, figures: dict, changes: dict, as_of: str | None) -
             trailing,
             language.penalty_exposure_sentence(name, f["penalty_exposure"], currency=currency),
             "Σ over sites of penalties invoiced in the trailing 12 months (annualised on "
-            "shorter history): oem.metrics.penalty_exposure",
+            "shorter history)",
         ),
         (
             "addressable_share",
             "Addressable share of exposure",
             "percent",
             trailing,
-            language.addressable_exposure_sentence(
-                name, f["addressable_exposure"], currency=currency
-            ),
-            "Σ exposure from failures whose mode condition monitoring detects ÷ Σ exposure: "
-            "oem.metrics.addressable_exposure",
+            _addressable_sentence(name, f, currency),
+            "Σ exposure from failures whose mode condition monitoring detects ÷ Σ exposure",
         ),
         (
             "revenue_at_risk",
@@ -184,8 +212,7 @@ def headline_tiles(portfolio, figures: dict, changes: dict, as_of: str | None) -
             "money",
             f"next {SDP_HORIZON_QUARTERS} quarters of scorecards, {as_of}" if as_of else None,
             language.revenue_at_risk_total_sentence(name, f["revenue_at_risk"], None, currency),
-            "Σ relationship revenue × P(SDP review) from the scorecard trend: "
-            "oem.metrics.revenue_at_risk",
+            "Σ relationship revenue × P(SDP review) from the scorecard trend",
         ),
         (
             "production_value_at_risk",
@@ -195,8 +222,7 @@ def headline_tiles(portfolio, figures: dict, changes: dict, as_of: str | None) -
             language.production_value_at_risk_sentence(
                 name, f["production_value_at_risk"], currency=currency
             ),
-            "Σ Tier 1 assets P(failure in 12 months) × downtime h × value per h: "
-            "scores.figures.finance.production_value_at_risk",
+            "Σ Tier 1 assets P(failure in 12 months) × downtime h × value per h",
         ),
         (
             "maintenance_cost_pct_revenue",
@@ -204,7 +230,7 @@ def headline_tiles(portfolio, figures: dict, changes: dict, as_of: str | None) -
             "percent1",
             trailing,
             language.maintenance_cost_sentence(name, f["maintenance_cost_pct_revenue"]),
-            "Σ site maintenance spend ÷ Σ site revenue: reliability.metrics.maintenance_cost",
+            "Σ site maintenance spend ÷ Σ site revenue",
         ),
         (
             "oee",
@@ -217,7 +243,7 @@ def headline_tiles(portfolio, figures: dict, changes: dict, as_of: str | None) -
                 else None
             ),
             "Availability × performance × quality from the summed minutes and counts of all "
-            "sites (ISO 22400-2), never an average of ratios: reliability.metrics.oee",
+            "sites (ISO 22400-2), never an average of ratios",
         ),
     ]
     return [

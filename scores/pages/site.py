@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from reliability.pages import WorkOrderPeriod, work_order_period
 from scores import selectors
 from scores.figures import finance, maturity
-from scores.pages.common import history, history_days
+from scores.pages.common import NOTHING_AVOIDED, history, history_days, nothing_addressable
 from scores.pages.translation import translation_rows
 from scores.snapshot import SCORE_COLUMNS, Detail
 
@@ -27,6 +27,12 @@ GAP_LABELS = {
     "jit_failures_documented": ("JIT-line failures documented with a mode", "fraction"),
 }
 LATEST_PENALTIES = 50
+#: Where the maintenance spend comes from (reliability.metrics.maintenance_cost's
+#: ``source``), in the reader's words.
+MAINTENANCE_COST_SOURCES = {
+    "work orders": "the site's work orders",
+    "stated": "the site's stated annual maintenance spend",
+}
 
 
 @dataclass
@@ -59,6 +65,7 @@ class SitePage:
     pm_completion: dict | None = None
     maintenance_cost_source: str = ""
     expected_reduction: float | None = None
+    nothing_avoided: str | None = None  # why a proposal would avoid nothing, in words
     work_orders: WorkOrderPeriod | None = None  # count and net cost of a period
 
 
@@ -108,10 +115,22 @@ def site_page(site, *, as_of, quarters, period=None, period_problems=()) -> Site
         mttr=details[Detail.MTTR],
         changeover=details[Detail.CHANGEOVER],
         pm_completion=details[Detail.PM_COMPLETION],
-        maintenance_cost_source=details[Detail.MAINTENANCE_COST]["source"],
+        maintenance_cost_source=_maintenance_cost_source(details),
         expected_reduction=details[Detail.ADDRESSABLE_EXPOSURE]["expected_reduction"],
+        nothing_avoided=NOTHING_AVOIDED.get(
+            nothing_addressable(
+                snapshot.penalty_exposure,
+                snapshot.addressable_exposure,
+                details[Detail.ADDRESSABLE_EXPOSURE]["avoidable"],
+            )
+        ),
         work_orders=work_orders,
     )
+
+
+def _maintenance_cost_source(details: dict) -> str:
+    source = details[Detail.MAINTENANCE_COST]["source"]
+    return MAINTENANCE_COST_SOURCES.get(source, source or "—")
 
 
 def _payback(proposal, details: dict) -> float | None:

@@ -10,6 +10,7 @@ from scores.forms import (
     FRACTION_FIELDS,
     STANDARD_GROUPS,
     STANDARD_UNITS,
+    percent_text,
     standard_help,
     standard_label,
 )
@@ -56,7 +57,7 @@ def _standard_groups(standard, form) -> list[tuple[str, list[dict]]]:
                 {
                     "name": name,
                     "label": standard_label(name),
-                    "value": getattr(standard, name),
+                    "value": _shown(name, getattr(standard, name)),
                     "unit": STANDARD_UNITS[name],
                     "is_fraction": name in FRACTION_FIELDS,
                     "field": form[name] if form is not None else None,
@@ -69,6 +70,14 @@ def _standard_groups(standard, form) -> list[tuple[str, list[dict]]]:
     ]
 
 
+def _shown(name: str, value):
+    """A standard's value as the page shows it: a fraction as its percentage ("90", the unit
+    "%" beside it), as the form takes it; anything else as stored."""
+    if name in FRACTION_FIELDS and value is not None:
+        return percent_text(value)
+    return value
+
+
 def _history_row(entry) -> dict:
     """An audit entry as the history table shows it: the version step and each changed
     field by its readable name, with its unit."""
@@ -76,8 +85,8 @@ def _history_row(entry) -> dict:
     fields = [
         {
             "label": standard_label(name),
-            "before": before,
-            "after": after,
+            "before": _shown(name, before),
+            "after": _shown(name, after),
             "unit": STANDARD_UNITS.get(name, ""),
         }
         for name, (before, after) in entry.changes.items()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from core import language
 from portfolio.models import Site
 from scores import selectors
+from scores.pages.common import nothing_addressable, nothing_addressable_sentence
 from scores.snapshot import Detail, Window
 
 #: The window each sentence of the translation table names.
@@ -52,13 +53,22 @@ def translation_rows(snapshot, site, standard: dict) -> list[dict]:
         "sdp_probability": top.get("probability"),
     }
     windows = details[Detail.WINDOWS]
-    return language.translation_table(
+    rows = language.translation_table(
         figures,
         site.name,
         currency=site.portfolio.currency,
         windows={metric: windows[name]["label"] for metric, name in TRANSLATION_WINDOWS.items()},
         customer=top.get("customer"),
     )
+    reason = nothing_addressable(snapshot.penalty_exposure, snapshot.addressable_exposure)
+    return [_say_why_nothing_is_addressable(row, site.name, reason) for row in rows]
+
+
+def _say_why_nothing_is_addressable(row: dict, name: str, reason: str | None) -> dict:
+    """The addressable-exposure row with "why nothing" instead of "can remove $0 of …"."""
+    if row["metric"] != "addressable_exposure" or reason is None:
+        return row
+    return {**row, "sentence": nothing_addressable_sentence(name, reason, row["window"])}
 
 
 @dataclass

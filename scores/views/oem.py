@@ -1,6 +1,7 @@
-"""OEM pages: one relationship (scorecard trend, SDP probability, penalties) and one customer
-across the sites you see. ``scores.pages.oem`` builds them from the sites' latest score
-snapshots and ``oem.selectors``; ``oem.charts`` lays them out."""
+"""OEM pages: one relationship (scorecard trend, SDP probability, penalties), one customer
+across the sites you see, and the index of the customers you see. ``scores.pages.oem``
+builds them from the sites' latest score snapshots and ``oem.selectors``; ``oem.charts``
+lays them out."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from oem import charts
 from oem.selectors import visible_relationships
-from scores.pages.oem import customer_page, relationship_page
+from scores.pages.oem import customer_index, customer_page, relationship_page
 
 
 @require_safe
@@ -39,6 +40,14 @@ def relationship(request, pk):
         ),
     }
     return render(request, "scores/relationship.html", {**vars(page), "charts": chart_data})
+
+
+@require_safe
+@login_required
+def customers(request):
+    """The OEM customers with a relationship at a site you see, each with its relationships
+    and revenue at risk; an empty list says why and where to load them."""
+    return render(request, "scores/customers.html", vars(customer_index(request.user)))
 
 
 @require_safe

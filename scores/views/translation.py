@@ -1,4 +1,4 @@
-"""The translation table (SPEC §5): every operational figure of a portfolio's sites beside
+"""The translation table: every operational figure of a portfolio's sites beside
 its one-sentence financial translation, from each site's latest score snapshot."""
 
 from django.contrib.auth.decorators import login_required
@@ -9,7 +9,12 @@ from core.params import parse_as_of, read_filters
 from portfolio.models import Portfolio
 from scores.pages.translation import translation_page
 
-SOURCE = "scores.pages.translation.translation_rows → core.language.translation_table"
+#: Where the table's figures come from, in the reader's words (docs/scoring.md names the
+#: functions).
+SOURCE = (
+    "each site's latest scores, computed from its work orders, failure events, penalty "
+    "invoices, scorecards, sensor readings and production records"
+)
 
 
 @require_safe

@@ -49,6 +49,17 @@
     });
   }
 
+  // The columns of the kind chosen in the form are shown open, the other kinds folded.
+  function setupColumns(select) {
+    function show() {
+      document.querySelectorAll("details.kind-columns").forEach(function (details) {
+        details.open = details.dataset.kind === select.value;
+      });
+    }
+    select.addEventListener("change", show);
+    show();
+  }
+
   function setupBatch(panel) {
     if (panel.dataset.over === "true") { return; }
     var fields = ["rows_read", "rows_inserted", "rows_updated", "rows_duplicate", "rows_rejected"];
@@ -83,6 +94,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("upload-form");
     if (form) { setupUpload(form); }
+    var kind = document.getElementById("id_kind");
+    if (kind) { setupColumns(kind); }
     var panel = document.getElementById("batch");
     if (panel) { setupBatch(panel); }
   });

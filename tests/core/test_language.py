@@ -384,3 +384,19 @@ def test_numpy_numbers_are_formatted():
     assert lang.format_money(np.int64(310_000)) == "$310,000"
     assert lang.format_percent(np.float32(0.5)) == "50 %"
     assert lang.oee_sentence("Site A", np.float64(0.62)).startswith("Site A runs at 62 % OEE: 38 %")
+
+
+def test_a_probability_short_of_certain_never_reads_certain_in_a_sentence():
+    from core.language import format_probability, revenue_at_risk_sentence
+
+    assert [format_probability(p) for p in (0.999, 0.001, 0.5, 1, 0)] == [
+        "> 99 %",
+        "< 1 %",
+        "50 %",
+        "100 %",
+        "0 %",
+    ]
+    assert revenue_at_risk_sentence("Northway Motors", 18e6, 0.999) == (
+        "The $18M Northway Motors relationship is at > 99 % probability of entering SDP "
+        "review without corrective action."
+    )

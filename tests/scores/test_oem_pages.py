@@ -268,7 +268,7 @@ def test_relationship_empty_states(world, northway):
     html = get(world, "tech_b", f"/oem/relationships/{northway['b'].pk}/").content.decode()
     assert "No scorecards for this relationship yet. Load them at Data in (/ingest/): kind" in html
     assert "No penalties recorded for this relationship." in html
-    assert "Scores are computed nightly and after each ingest; run manage.py recompute." in html
+    assert "Scores are computed nightly and after each ingest." in html
 
 
 def test_penalties_only_outside_the_chart_window(world, northway):

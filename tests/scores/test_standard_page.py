@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portfolio.models import AuditEntry
 from scores import scheduling, services
-from scores.forms import STANDARD_FIELDS, WEIGHT_FIELDS
+from scores.forms import FRACTION_FIELDS, STANDARD_FIELDS, WEIGHT_FIELDS, percent_text
 from scores.models import ReliabilityStandard
 from tests.people import client_for
 
@@ -38,9 +38,15 @@ def signed_in(world, name):
     return client
 
 
+def shown(standard, name) -> str:
+    """A field's value as the form shows it: fractions as percentages (0.900 → "90")."""
+    value = getattr(standard, name)
+    return percent_text(value) if name in FRACTION_FIELDS else str(value)
+
+
 def payload(standard, **changes):
     """The form as the page renders it for ``standard``, with ``changes`` typed in."""
-    data = {name: str(getattr(standard, name)) for name in STANDARD_FIELDS}
+    data = {name: shown(standard, name) for name in STANDARD_FIELDS}
     data["based_on_version"] = str(standard.version)
     data.update({name: str(value) for name, value in changes.items()})
     return data
@@ -98,7 +104,7 @@ def test_who_sees_the_standard(world, name):
 def test_who_may_save_the_standard(world, name, recomputes):
     """POST answers per role; only a permitted save raises the version."""
     standard, _ = ReliabilityStandard.objects.get_or_create(portfolio=world.portfolio_p)
-    response = client_for(world, name).post(URL, payload(standard, min_cm_coverage_tier1="0.950"))
+    response = client_for(world, name).post(URL, payload(standard, min_cm_coverage_tier1="95"))
     assert response.status_code == POST_STATUS[name]
     expected_version = 2 if name in {"director_p", "executive"} else 1
     assert standard_of(world).version == expected_version
@@ -110,7 +116,7 @@ def test_an_integrator_session_is_refused(world):
 
 
 def test_a_new_portfolio_has_the_default_standard_and_pages_only_read_it(world):
-    """Every portfolio has its standard, with the SPEC §4 defaults, from its creation on;
+    """Every portfolio has its standard, with the product's defaults, from its creation on;
     opening the page, allowed or refused, creates or changes nothing."""
     standard = standard_of(world)
     assert (standard.version, standard.min_cm_coverage_tier1) == (1, Decimal("0.900"))
@@ -119,8 +125,9 @@ def test_a_new_portfolio_has_the_default_standard_and_pages_only_read_it(world):
     response = signed_in(world, "tech_a").get(URL)
     assert ReliabilityStandard.objects.count() == count
     assert standard_of(world).version == 1
-    assert b"0.900 (90 %)" in response.content
-    assert "the defaults of SPEC §4" in response.content.decode()
+    html = response.content.decode()
+    assert '<td class="num">90 %</td>' in html
+    assert "the product's default values" in html and "SPEC" not in html
 
 
 def test_groups_units_and_help_are_shown(world):
@@ -130,7 +137,7 @@ def test_groups_units_and_help_are_shown(world):
     assert html.index("<h2>Exposure</h2>") < html.index("<h2>Maturity weights</h2>")
     assert "Emergency premium factor" in html
     assert "× planned cost" in html
-    assert "Share of Tier 1 assets with a fresh sensor (0–1)." in html
+    assert "Share of Tier 1 assets with a fresh sensor (0–100 %)." in html
     assert "events in the last 2 quarters" in html
 
 
@@ -147,7 +154,7 @@ def test_a_save_bumps_the_version_audits_and_recomputes_every_site(
     standard = standard_of(world)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            URL, payload(standard, min_cm_coverage_tier1="0.95", gap_closure_days=90), follow=True
+            URL, payload(standard, min_cm_coverage_tier1="95", gap_closure_days=90), follow=True
         )
     saved = standard_of(world)
     assert (saved.version, saved.min_cm_coverage_tier1, saved.gap_closure_days) == (
@@ -166,26 +173,28 @@ def test_a_save_bumps_the_version_audits_and_recomputes_every_site(
 
 
 def test_an_unchanged_form_changes_nothing(world, recomputes, django_capture_on_commit_callbacks):
-    """Submitting the form as shown (0.9 typed as the stored 0.900) keeps version 1, adds
-    no history and queues no recompute."""
+    """Submitting the form as shown (90.0 % typed for the stored 0.900) keeps version 1,
+    adds no history and queues no recompute."""
     client = signed_in(world, "executive")
     client.get(URL)
     standard = standard_of(world)
     before = entries(standard).count()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(URL, payload(standard, min_cm_coverage_tier1="0.9"), follow=True)
+        response = client.post(URL, payload(standard, min_cm_coverage_tier1="90.0"), follow=True)
     assert standard_of(world).version == 1
     assert entries(standard).count() == before
     assert recomputes == []
     assert "No value changed" in response.content.decode()
 
 
+PERCENT_RULE = "a percentage between 0 and 100 with at most 1 decimal"
 INVALID = [
-    ("min_cm_coverage_tier1", {"min_cm_coverage_tier1": "1.5"}, "a fraction between 0 and 1"),
-    ("min_cm_coverage_tier1", {"min_cm_coverage_tier1": "-0.1"}, "a fraction between 0 and 1"),
-    # 12 breaks the column's digit limit first: the message still says what is wanted.
-    ("expected_reduction", {"expected_reduction": "12"}, "a fraction between 0 and 1"),
-    ("min_changeover_utilization", {"min_changeover_utilization": "0.8005"}, "3 decimals"),
+    ("min_cm_coverage_tier1", {"min_cm_coverage_tier1": "150"}, f"{PERCENT_RULE} (e.g. 90 or"),
+    ("min_cm_coverage_tier1", {"min_cm_coverage_tier1": "-10"}, "Got -10 %."),
+    # 1200 % would break the column's digit limit: the message says what is wanted.
+    ("expected_reduction", {"expected_reduction": "1200"}, PERCENT_RULE),
+    # 80.05 % is 0.8005: a 4th decimal of the fraction, reported in percent.
+    ("min_changeover_utilization", {"min_changeover_utilization": "80.05"}, PERCENT_RULE),
     (
         "max_alert_response_p90_hours",
         {"max_alert_response_median_hours": "8", "max_alert_response_p90_hours": "6"},
@@ -218,7 +227,7 @@ def test_invalid_values_are_reported_on_their_field(world, recomputes, field, ch
     html = response.content.decode()
     assert "Nothing was saved: correct the fields marked below." in html
     # The "current value" column shows what is saved, not what was typed.
-    assert "0.900 (90 %)" in html
+    assert '<td class="num">90 %</td>' in html
 
 
 def test_all_weights_zero_is_reported_on_each_weight(world):
@@ -288,7 +297,7 @@ def test_history_lists_versions_newest_first_with_readable_fields(world, recompu
     before → after and the unit."""
     client = signed_in(world, "director_p")
     client.get(URL)
-    client.post(URL, payload(standard_of(world), min_cm_coverage_tier1="0.95"))
+    client.post(URL, payload(standard_of(world), min_cm_coverage_tier1="95"))
     exec_client = signed_in(world, "executive")
     exec_client.post(URL, payload(standard_of(world), tolerated_penalty_events_2q=3))
     history = exec_client.get(URL).context["history"]
@@ -306,7 +315,7 @@ def test_history_lists_versions_newest_first_with_readable_fields(world, recompu
         }
     ]
     html = exec_client.get(URL).content.decode()
-    assert "Condition-monitoring coverage of Tier 1 assets, minimum: 0.900 → 0.950" in html
+    assert "Condition-monitoring coverage of Tier 1 assets, minimum: 90 → 95 %" in html
     assert "v1 → v2" in html and "v2 → v3" in html
 
 

@@ -17,6 +17,7 @@ from demo.loader import (
 )
 from demo.scales import SCALES
 from portfolio.models import Portfolio
+from reliability.services import escalations_evaluate
 
 
 class Command(BaseCommand):
@@ -29,8 +30,9 @@ class Command(BaseCommand):
             "--end-date",
             type=dt.date.fromisoformat,
             default=None,
-            help="Last day of data (YYYY-MM-DD, UTC); default today. Same seed and end date "
-            "give the same data.",
+            help="Data up to the start of this day (YYYY-MM-DD, UTC). Default: up to now "
+            "(the last whole hour), so today's scores have last night's readings. Same seed "
+            "and end give the same data.",
         )
         parser.add_argument(
             "--replace", action="store_true", help="Delete an existing demo portfolio first."
@@ -46,8 +48,10 @@ class Command(BaseCommand):
         if if_empty and Portfolio.objects.exists():
             self.stdout.write("The database already holds a portfolio; nothing to do.")
             return
-        end_day = end_date or dt.datetime.now(dt.UTC).date()
-        end = dt.datetime.combine(end_day, dt.time(0), tzinfo=dt.UTC)
+        if end_date is not None:
+            end = dt.datetime.combine(end_date, dt.time(0), tzinfo=dt.UTC)
+        else:  # the demo's data reaches the moment it is loaded (readings are hourly)
+            end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
         started = time.perf_counter()
         data = generate(SCALES[scale], seed=seed, end=end)
         generated = time.perf_counter() - started
@@ -60,6 +64,9 @@ class Command(BaseCommand):
             timings = load(data, progress=progress)
         except DemoAlreadyLoaded as exc:
             raise CommandError(str(exc)) from exc
+        # The alert left waiting for hours has escalated by now: its notification exists
+        # when the demo opens (the periodic job, or the live feed, does it from then on).
+        escalations_evaluate()
         summary = data.summary()
         result = {
             "scale": scale,
