@@ -10,6 +10,7 @@ Variables (all optional unless noted):
   Unset: tasks run eagerly in the calling process and the cache is per process.
 - ``DATA_DIR``: folder for local state (embedded database, uploads); default ``.data/``.
 - ``NUM_PROXIES``: trusted proxies in front of the app (X-Forwarded-For hops); default 0.
+- ``DEMO_FEEDER``: 1 to feed the demo's readings every minute from Celery beat; off.
 """
 
 from pathlib import Path
@@ -334,6 +335,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=15),
     },
 }
+# The live demo (demo/feeder.py): beat feeds a minute of readings every minute. Off unless
+# asked for; dev.py demo, without a worker, runs manage.py demo_feed instead.
+DEMO_FEEDER = env_bool("DEMO_FEEDER", default=False)
+if DEMO_FEEDER:
+    CELERY_BEAT_SCHEDULE["demo-feed"] = {"task": "demo.feed", "schedule": 60.0}
 # After an ingest, a site's recompute waits this long so that a burst of batches (a
 # historian sending every minute) costs one recompute, not one per batch.
 RECOMPUTE_DEBOUNCE_SECONDS = env_int("RECOMPUTE_DEBOUNCE_SECONDS", 60)

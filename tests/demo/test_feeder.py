@@ -92,3 +92,24 @@ def test_a_tick_catches_up_at_most_an_hour_and_never_writes_twice(demo_site):
     later = START + dt.timedelta(hours=3)
     assert feeder.feed(plan, later) == 2 * 60  # the last hour only, not three
     assert feeder.feed(plan, later) == 0  # the same minute again: nothing new
+
+
+def test_the_beat_task_keeps_one_plan(demo_site, monkeypatch, settings):
+    """Under Celery beat each minute is a new task: the plan made at the first keeps the
+    same sensor degrading after its alert opens (a new plan would pick another)."""
+    from django.core.cache import cache
+    from freezegun import freeze_time
+
+    from demo import tasks
+
+    motor, sensors = demo_site
+    monkeypatch.setattr(feeder, "schedule_site_recompute", lambda ids: ids)
+    cache.delete(tasks.plan_key())
+    try:
+        for minute in range(0, 61, 5):
+            with freeze_time(START + dt.timedelta(minutes=minute)):
+                tasks.feed_demo()
+        assert Alert.objects.filter(asset=motor, status="open").exists()
+        assert cache.get(tasks.plan_key()).degrading_sensor == sensors["vib"].pk
+    finally:
+        cache.delete(tasks.plan_key())

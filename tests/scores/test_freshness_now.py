@@ -52,7 +52,10 @@ def test_measured_to_is_now_for_today_and_the_end_for_a_past_day():
 def test_today_counts_last_nights_reading(site):
     cm, window = coverage(site, TODAY, NOW)
     assert (cm["covered"], cm["total"]) == (1, 2)  # not 0: 22:00 is within 24 h of 08:00
-    assert (window["start"], window["end"]) == ("2026-11-19T08:00:00+00:00", "2026-11-20T08:00:00+00:00")
+    assert (window["start"], window["end"]) == (
+        "2026-11-19T08:00:00+00:00",
+        "2026-11-20T08:00:00+00:00",
+    )
     assert window["label"] == "sensors reporting in the 24 h to 2026-11-20 08:00 UTC"
 
 
