@@ -107,7 +107,7 @@ def run_demo(port: str, env: dict) -> int:
     """
     with _held_database(env):
         manage("migrate", "--noinput", env=env)
-        manage("seed_demo", "--scale", "small", "--if-empty", env=env)
+        manage("seed_demo", "--scale", "small", "--if-stale", env=env)
         # Scores for today and the 8 quarter ends before, so the dashboards have figures and
         # history (idempotent: one snapshot per site and day; a few seconds).
         manage("recompute", "--backfill-quarters", "8", env=env)

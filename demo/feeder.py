@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Max
 
 from portfolio.models import Site
 from reliability import condition, readings_copy, rollups
@@ -31,7 +32,9 @@ from .generator import DEMO_PORTFOLIO_CODES
 
 DEGRADE_MINUTES = 40  # to past zone D; the hourly mean is in zone C within the hour
 DEGRADE_PAST_ZONE_D = 1.15  # × the C/D boundary, where the degrading sensor settles
-CATCH_UP = dt.timedelta(hours=1)  # a feeder stopped for longer does not backfill more
+# A feeder stopped for longer does not backfill more; a demo older than this is reloaded
+# (seed_demo --if-stale, what dev.py demo runs).
+CATCH_UP = dt.timedelta(days=1)
 LEVEL_WINDOW = dt.timedelta(days=1)  # the level and noise a sensor keeps: its last day's
 RECOMPUTE_EVERY_MINUTES = 15
 FEED_LOCK = (0x4445, 0x4D4F)  # advisory lock ("DE", "MO"): one tick at a time
@@ -45,9 +48,19 @@ class FeedPlan:
     sensor_ids: np.ndarray  # int64
     levels: np.ndarray  # float64: the mean of the last day's hourly means
     spreads: np.ndarray  # float64: their standard deviation (noise of a minute's value)
+    asset_ids: np.ndarray  # int64: each sensor's asset
+    healthy: np.ndarray  # float64: where each sensor reads once its asset is repaired
     site_ids: list[int]
     degrading_sensor: int | None
     degrade_to: float | None
+
+
+def demo_readings_end() -> dt.datetime | None:
+    """The last hour with readings in the demo portfolios, or None without any."""
+    last = ReadingHourly.objects.filter(
+        sensor__asset__site__portfolio__code__in=DEMO_PORTFOLIO_CODES
+    ).aggregate(last=Max("bucket"))["last"]
+    return last + dt.timedelta(hours=1) if last is not None else None
 
 
 def plan_feed(started_at: dt.datetime) -> FeedPlan:
@@ -73,15 +86,39 @@ def plan_feed(started_at: dt.datetime) -> FeedPlan:
     # of hour-to-hour changes (noise, not the day's cycle or a fault's rise).
     levels = np.array([np.mean(by_sensor[s][-3:]) for s in sensor_ids], dtype=np.float64)
     spreads = np.array([_noise(by_sensor[s]) for s in sensor_ids], dtype=np.float64)
-    site_ids = sorted(
-        set(
-            Sensor.objects.filter(pk__in=sensor_ids.tolist()).values_list(
-                "asset__site_id", flat=True
-            )
-        )
-    )
+    sensors = {
+        s.pk: s for s in Sensor.objects.filter(pk__in=sensor_ids.tolist()).select_related("asset")
+    }
+    asset_ids = np.array([sensors[s].asset_id for s in sensor_ids], dtype=np.int64)
+    healthy = np.array([_healthy_level(sensors[s]) for s in sensor_ids], dtype=np.float64)
+    site_ids = sorted({sensor.asset.site_id for sensor in sensors.values()})
     degrading, degrade_to = _degrading_sensor(sensor_ids.tolist())
-    return FeedPlan(started_at, sensor_ids, levels, spreads, site_ids, degrading, degrade_to)
+    return FeedPlan(
+        started_at,
+        sensor_ids,
+        levels,
+        spreads,
+        asset_ids,
+        healthy,
+        site_ids,
+        degrading,
+        degrade_to,
+    )
+
+
+def _healthy_level(sensor: Sensor) -> float:
+    """Where a sensor reads on a sound machine: well inside zone A/B for vibration, well
+    under the class's warning for temperature and current."""
+    asset = sensor.asset
+    if sensor.metric == Metric.VIBRATION_VELOCITY_RMS:
+        zone_ab, _, _ = condition.zone_boundaries(
+            asset.machine_group,
+            asset.foundation,
+            (asset.zone_ab_override, asset.zone_bc_override, asset.zone_cd_override),
+        )
+        return 0.6 * zone_ab
+    warning, _ = condition.class_thresholds(asset.asset_class, sensor.metric)
+    return warning - 20 if sensor.metric == Metric.TEMPERATURE else 0.7 * warning
 
 
 def _noise(hourly_means: list[float]) -> float:
@@ -136,6 +173,7 @@ def feed(plan: FeedPlan, now: dt.datetime) -> int:
         if not cursor.fetchone()[0]:
             return 0
         last = _last_readings(cursor, plan.sensor_ids, until - CATCH_UP)
+        repaired = _repaired_assets(plan)
         sensors, times, values = [], [], []
         rng = np.random.default_rng(zlib.crc32(until.isoformat().encode()))
         for index, sensor_id in enumerate(plan.sensor_ids.tolist()):
@@ -147,8 +185,10 @@ def feed(plan: FeedPlan, now: dt.datetime) -> int:
             if not len(minutes):
                 continue
             level, spread = plan.levels[index], plan.spreads[index]
+            if plan.asset_ids[index] in repaired:  # its alert was worked: the fault is gone
+                level = plan.healthy[index]
             value = level + spread * rng.standard_normal(len(minutes))
-            if sensor_id == plan.degrading_sensor:
+            if sensor_id == plan.degrading_sensor and plan.asset_ids[index] not in repaired:
                 value = _degraded(plan, minutes, level)
             sensors.append(np.full(len(minutes), sensor_id, dtype=np.int64))
             times.append(minutes.astype("datetime64[us]").astype(np.int64))
@@ -168,6 +208,19 @@ def _degraded(plan: FeedPlan, minutes: np.ndarray, level: float) -> np.ndarray:
     start = np.datetime64(plan.started_at.replace(tzinfo=None), "m")
     progress = np.clip((minutes - start) / np.timedelta64(DEGRADE_MINUTES, "m"), 0, 1)
     return level + (plan.degrade_to - level) * progress**1.5
+
+
+def _repaired_assets(plan: FeedPlan) -> set[int]:
+    """Assets whose alert was closed since the feed started: the technician worked it, so
+    their sensors read healthy again (else the next minute's evaluation would open a new
+    alert on the same fault)."""
+    return set(
+        Alert.objects.filter(
+            asset_id__in=set(plan.asset_ids.tolist()),
+            status=AlertStatus.CLOSED,
+            closed_at__gte=plan.started_at,
+        ).values_list("asset_id", flat=True)
+    )
 
 
 def _last_readings(cursor, sensor_ids: np.ndarray, since: dt.datetime) -> dict:

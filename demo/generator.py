@@ -1110,10 +1110,10 @@ def _add_scorecards(data: DemoDataset, rng) -> None:
         threshold = float(rel["sdp_threshold_score"])
         if rel["sliding"]:
             # Losing 0.9 points a quarter, steadily: projected SDP_HORIZON_QUARTERS past the
-            # last scorecard it stands 0.8 above its threshold, which with the projection's
+            # last scorecard it stands 0.6 above its threshold, which with the projection's
             # σ of 2 points is about a 35 % probability of SDP review.
             slope, noise = -0.9, 0.3
-            last = threshold + 0.8 - slope * SDP_HORIZON_QUARTERS
+            last = threshold + 0.6 - slope * SDP_HORIZON_QUARTERS
             start = last - slope * (len(quarters) - 1)
         else:
             # Mature sites improve a little; the others drift down, far from their bar.
@@ -1196,7 +1196,7 @@ def _add_penalties(data: DemoDataset, site: dict, rng) -> None:
         invoice(
             rel,
             incurred,
-            float(rng.uniform(12_000, 40_000)),
+            float(rng.uniform(10_000, 30_000)),
             str(rng.choice(["Late delivery (premium freight)", "Quality spill at customer"])),
         )
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
 
 from oem.models import OEMCustomer, OEMRelationship, PenaltyRecord, ScorecardResult
 from portfolio.models import Line, Membership, Portfolio, Site
@@ -41,6 +40,7 @@ DEMO_USERS = ("vp", "director", "manager", "tech")
 DEMO_PASSWORD = "demo"
 # The other sites' technicians the generator names (tech-b, tech-c, …): data, not logins.
 DATA_TECHNICIAN_PATTERN = r"^tech-[a-z]$"
+UNUSABLE_PREFIX = "!"  # how Django stores an unusable password (set_unusable_password)
 BATCH = 5000
 ROLLUP_SLICE_ROWS = 1_000_000
 
@@ -102,9 +102,12 @@ def delete_demo(portfolio_codes: Iterable[str]) -> None:
         Line.objects.filter(site__in=sites).delete()
         sites.delete()
         Portfolio.objects.filter(code__in=list(portfolio_codes)).delete()
-        get_user_model().objects.filter(
-            Q(username__in=DEMO_USERS) | Q(username__regex=DATA_TECHNICIAN_PATTERN)
-        ).delete()
+        people = get_user_model().objects.filter(username__in=DEMO_USERS)
+        # The data's technicians only: accounts that cannot sign in (a real "tech-b" can).
+        data_people = get_user_model().objects.filter(
+            username__regex=DATA_TECHNICIAN_PATTERN, password__startswith=UNUSABLE_PREFIX
+        )
+        (people | data_people).delete()
 
 
 def _delete_readings(sensors) -> None:
@@ -235,9 +238,15 @@ def _load_capital_plan(data: DemoDataset, ids: _Ids) -> None:
 def _load_people(data: DemoDataset, ids: _Ids) -> None:
     User = get_user_model()
     for username in demo_usernames(data):
-        user, _ = User.objects.get_or_create(username=username)
+        user, created = User.objects.get_or_create(username=username)
         if username in DEMO_USERS:
             user.set_password(DEMO_PASSWORD)
+        elif not created and user.has_usable_password():
+            # Someone real by that name: the demo does not take their account over.
+            raise DemoAlreadyLoaded(
+                f"A user named {username!r} exists and signs in; the demo names another "
+                "site's technician so. Rename that user, or load the demo elsewhere."
+            )
         else:  # people of the data (other sites' technicians): no sign-in
             user.set_unusable_password()
         # The executive sees everything, so is also the admin's superuser; the others work

@@ -17,7 +17,23 @@ EXAMPLE_NUMBER = 87.5
 # Caps this large guard against typos (a stray digit), not a limit anyone plans around.
 SANITY_CAP = 1e6
 # Where the rule of a field's type would give a value its checks refuse or that misleads.
-EXAMPLE_BY_NAME = {"timezone": "Europe/Berlin", "year": str(EXAMPLE_MOMENT.year)}
+EXAMPLE_END = EXAMPLE_MOMENT + dt.timedelta(hours=4)  # an end after its start
+EXAMPLE_BY_NAME = {
+    "timezone": "Europe/Berlin",
+    "year": str(EXAMPLE_MOMENT.year),
+    # Ends come after their starts.
+    **dict.fromkeys(
+        ("ends_at", "ended_at", "completed_at"), EXAMPLE_END.strftime("%Y-%m-%dT%H:%M:%SZ")
+    ),
+    # Money as a plant writes it, not 87.5 dollars.
+    "annual_revenue": "250000000",
+    "annual_maintenance_spend": "9000000",
+    "replacement_value": "60000",
+    "production_value_per_hour": "40000",
+    "amount": "25000",
+    "parts_cost": "1200",
+    "labour_cost": "510",
+}
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def test_one_hold_of_the_database_covers_every_step_and_the_feeder_runs_beside(
     assert log == [
         ("hold",),
         ("manage", "migrate", "--noinput"),
-        ("manage", "seed_demo", "--scale", "small", "--if-empty"),
+        ("manage", "seed_demo", "--scale", "small", "--if-stale"),
         ("manage", "recompute", "--backfill-quarters", "8"),
         ("start", "runserver", "--noreload", "--insecure", "127.0.0.1:8031"),
         ("start", "demo_feed"),

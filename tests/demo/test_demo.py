@@ -264,3 +264,47 @@ def test_seed_demo_fills_the_roll_ups_of_its_readings():
     readings = Reading.objects.count()
     assert ReadingHourly.objects.aggregate(n=Sum("count"))["n"] == readings
     assert ReadingDaily.objects.aggregate(n=Sum("count"))["n"] == readings
+
+
+@pytest.mark.django_db
+def test_seed_demo_if_stale_reloads_a_demo_whose_readings_ended_days_ago():
+    """dev.py demo run again days later: the live feed bridges a day at most, so an older
+    demo is loaded again up to now; a current one, or someone's own data, is left alone."""
+    from django.utils import timezone
+
+    from demo.feeder import demo_readings_end
+
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    two_days_ago = (timezone.now() - dt.timedelta(days=2)).date().isoformat()
+    call_command("seed_demo", "--end-date", two_days_ago, **quiet)
+    assert demo_readings_end() < timezone.now() - dt.timedelta(days=1)
+    call_command("seed_demo", "--if-stale", **quiet)
+    assert demo_readings_end() > timezone.now() - dt.timedelta(hours=2)
+    out = io.StringIO()
+    call_command("seed_demo", "--if-stale", stdout=out)
+    assert "current; nothing to do" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_demo_if_stale_leaves_someones_own_data_alone():
+    Portfolio.objects.create(code="own", name="Own data")
+    out = io.StringIO()
+    call_command("seed_demo", "--if-stale", stdout=out)
+    assert "nothing to do" in out.getvalue()
+    assert list(Portfolio.objects.values_list("code", flat=True)) == ["own"]
+
+
+@pytest.mark.django_db
+def test_the_demo_never_takes_over_a_real_account_named_like_its_technicians():
+    """The data names other sites' technicians tech-b, tech-c: a real tech-b who signs in
+    is neither locked out by a load nor deleted by a --replace."""
+    real = get_user_model().objects.create_user("tech-b", password="their-own-pw-1")
+    with pytest.raises(CommandError, match="'tech-b' exists"):
+        call_command("seed_demo", "--end-date", "2026-09-01", stdout=io.StringIO())
+    real.refresh_from_db()
+    assert real.check_password("their-own-pw-1")
+    assert not Membership.objects.filter(user=real).exists()
+    from demo.loader import delete_demo
+
+    delete_demo(["great-lakes"])
+    assert get_user_model().objects.filter(username="tech-b").exists()

@@ -5,11 +5,12 @@ clock is driven, never slept on."""
 import datetime as dt
 
 import pytest
+from freezegun import freeze_time
 
 from demo import feeder
 from ingest.services import batch_ingest_file
 from reliability.models import Alert, Reading
-from tests.factories import AssetFactory, PortfolioFactory, SensorFactory
+from tests.factories import AssetFactory, PortfolioFactory, SensorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_an_hour_of_ticks_appends_every_minute_and_opens_an_alert(demo_site, mon
         result = feeder.tick(plan, START + dt.timedelta(minutes=minute))
         # The first tick fills the hour since the last hourly reading; then one a minute
         # for each reporting sensor.
-        assert result["readings"] == (2 * 60 if minute == 1 else 2)
+        assert result["readings"] == (2 * 61 if minute == 1 else 2)
         if result["alerts_opened"] and opened_at is None:
             opened_at = minute
     fed = Reading.objects.filter(measured_at__gt=START)
@@ -86,19 +87,20 @@ def test_an_hour_of_ticks_appends_every_minute_and_opens_an_alert(demo_site, mon
     assert asked == [[motor.site_id]] * 4  # at :15, :30, :45 and :00
 
 
-def test_a_tick_catches_up_at_most_an_hour_and_never_writes_twice(demo_site):
+def test_a_tick_catches_up_at_most_a_day_and_never_writes_twice(demo_site):
     _, sensors = demo_site
     plan = feeder.plan_feed(START)
     later = START + dt.timedelta(hours=3)
-    assert feeder.feed(plan, later) == 2 * 60  # the last hour only, not three
-    assert feeder.feed(plan, later) == 0  # the same minute again: nothing new
+    assert feeder.feed(plan, later) == 2 * 4 * 60  # the 4 hours since its last reading
+    much_later = START + dt.timedelta(days=3)
+    assert feeder.feed(plan, much_later) == 2 * 24 * 60  # a day back at most
+    assert feeder.feed(plan, much_later) == 0  # the same minute again: nothing new
 
 
 def test_the_beat_task_keeps_one_plan(demo_site, monkeypatch, settings):
     """Under Celery beat each minute is a new task: the plan made at the first keeps the
     same sensor degrading after its alert opens (a new plan would pick another)."""
     from django.core.cache import cache
-    from freezegun import freeze_time
 
     from demo import tasks
 
@@ -113,3 +115,24 @@ def test_the_beat_task_keeps_one_plan(demo_site, monkeypatch, settings):
         assert cache.get(tasks.plan_key()).degrading_sensor == sensors["vib"].pk
     finally:
         cache.delete(tasks.plan_key())
+
+
+def test_a_worked_alert_stays_worked(demo_site, monkeypatch):
+    """The technician closes the degrading asset's alert (repaired in a window): its
+    sensors read healthy again, so the next minutes open no new alert on the same fault."""
+    from reliability.services import alert_close
+
+    motor, sensors = demo_site
+    monkeypatch.setattr(feeder, "schedule_site_recompute", lambda ids: ids)
+    plan = feeder.plan_feed(START)
+    for minute in range(1, 61):
+        feeder.tick(plan, START + dt.timedelta(minutes=minute))
+    alert = Alert.objects.get(asset=motor, metric="vibration_velocity_rms", status="open")
+    root = UserFactory(is_superuser=True)
+    with freeze_time(START + dt.timedelta(minutes=61)):
+        alert_close(alert=alert, user=root, resolution="confirmed_fault")
+    for minute in range(62, 185):
+        feeder.tick(plan, START + dt.timedelta(minutes=minute))
+    assert not Alert.objects.filter(asset=motor, status__in=["open", "acknowledged"]).exists()
+    last = Reading.objects.filter(sensor=sensors["vib"]).latest("measured_at")
+    assert last.value < 2.8  # back under zone C (group 2, rigid: B/C at 2.8 mm/s)

@@ -70,12 +70,13 @@ class Demo:
     other_asset: int  # an asset of another site
     relationship: int  # an OEM relationship of the home site
     customer: str  # its customer's code
+    customer_penalties_at_home: bool  # whether that customer has penalties at HOME_SITE
     other_relationship: int  # an OEM relationship of another site
     other_site_name: str
 
 
 def _demo_rows(url: str) -> Demo:
-    from oem.models import OEMRelationship
+    from oem.models import OEMRelationship, PenaltyRecord
     from portfolio.models import Site
     from reliability.models import Asset, Sensor
 
@@ -97,6 +98,10 @@ def _demo_rows(url: str) -> Demo:
         other_asset=Asset.objects.filter(site__code=OTHER_SITE).order_by("code")[0].pk,
         relationship=relationship["pk"],
         customer=relationship["customer__code"],
+        customer_penalties_at_home=PenaltyRecord.objects.filter(
+            relationship__customer__code=relationship["customer__code"],
+            relationship__site__code=HOME_SITE,
+        ).exists(),
         other_relationship=OEMRelationship.objects.filter(site__code=OTHER_SITE)[0].pk,
         other_site_name=Site.objects.get(code=OTHER_SITE).name,
     )
@@ -202,9 +207,11 @@ def test_each_role_walks_its_pages_and_every_chart_is_drawn(demo, role):
         customer_path = reverse("scores:customer", args=[demo.customer])
         click(driver, f"a[href='{customer_path}']")
         arrive(driver, customer_path, "the customer page")
-        # Penalties from this customer are at another site: only those who see it get a chart.
+        # A chart of this customer's penalties at the sites one sees: those who see every
+        # site get one; a site's people only if the customer charged their site.
         charts = charts_checked(driver, f"{role}-customer")
-        assert charts >= 1 if LANDING[role] == "portfolio" else charts == 0
+        seen_at_home = 1 if demo.customer_penalties_at_home else 0
+        assert charts >= 1 if LANDING[role] == "portfolio" else charts == seen_at_home
 
 
 def test_a_technician_gets_not_found_for_another_sites_pages(demo):
@@ -276,11 +283,10 @@ def test_a_budget_marks_the_sites_it_funds(demo):
             )
             for row in driver.find_elements(By.CSS_SELECTOR, rows)
         ]
-        # Proposals are $40,000 + $2,500 per Tier 1 asset: C and B (14 each) $75,000, A (8)
-        # $60,000. Ranked by exposure avoided per dollar (C $136,240 ÷ $75,000, B $48,320 ÷
-        # $75,000, A $0), the cumulative budget runs $75,000, $150,000, $210,000: $100,000
-        # funds the first only.
+        # Proposals are $40,000 + $2,500 per Tier 1 asset, 10 at every site: $65,000 each.
+        # Ranked by exposure avoided per dollar (C, then B, then A), the cumulative budget
+        # runs $65,000, $130,000, $195,000: $100,000 funds the first only.
         assert funded == [("site-c", True), ("site-b", False), ("site-a", False)]
         table = driver.find_element(By.ID, "capital-priority").text
         assert "Funded by $100,000" in table
-        assert "$75,000" in table and "$150,000" in table and "$210,000" in table
+        assert "$65,000" in table and "$130,000" in table and "$195,000" in table

@@ -5,7 +5,9 @@ import json as jsonlib
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from demo.feeder import CATCH_UP, demo_readings_end
 from demo.generator import generate
 from demo.loader import (
     DEMO_PASSWORD,
@@ -42,10 +44,21 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing if the database already holds any portfolio.",
         )
+        parser.add_argument(
+            "--if-stale",
+            action="store_true",
+            help="As --if-empty, but a demo whose readings end more than a day ago is "
+            "replaced (dev.py demo: the live feed catches up a day at most).",
+        )
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
 
-    def handle(self, *, scale, seed, end_date, replace, if_empty, **options):
-        if if_empty and Portfolio.objects.exists():
+    def handle(self, *, scale, seed, end_date, replace, if_empty, if_stale, **options):
+        if if_stale and demo_readings_end() is not None:
+            if demo_readings_end() > timezone.now() - CATCH_UP:
+                self.stdout.write("The demo's readings are current; nothing to do.")
+                return
+            replace = True  # stale: the feed cannot bridge the gap
+        elif (if_empty or if_stale) and Portfolio.objects.exists():
             self.stdout.write("The database already holds a portfolio; nothing to do.")
             return
         if end_date is not None:
