@@ -244,11 +244,13 @@ def test_seed_demo_refuses_to_load_twice_and_replace_rebuilds():
 
 
 @pytest.mark.django_db
-def test_seed_demo_if_empty_leaves_existing_data_alone():
-    """--if-empty does nothing when any portfolio exists (so `dev.py demo` can rerun)."""
+@pytest.mark.parametrize("flag", ["--if-empty", "--if-stale"])
+def test_seed_demo_if_empty_or_stale_leaves_someones_own_data_alone(flag):
+    """Both do nothing when a portfolio of someone's own exists (so `dev.py demo` can
+    rerun on a database that holds real data)."""
     Portfolio.objects.create(code="own", name="Own data")
     out = io.StringIO()
-    call_command("seed_demo", "--if-empty", stdout=out)
+    call_command("seed_demo", flag, stdout=out)
     assert "nothing to do" in out.getvalue()
     assert list(Portfolio.objects.values_list("code", flat=True)) == ["own"]
 
@@ -283,15 +285,6 @@ def test_seed_demo_if_stale_reloads_a_demo_whose_readings_ended_days_ago():
     out = io.StringIO()
     call_command("seed_demo", "--if-stale", stdout=out)
     assert "current; nothing to do" in out.getvalue()
-
-
-@pytest.mark.django_db
-def test_seed_demo_if_stale_leaves_someones_own_data_alone():
-    Portfolio.objects.create(code="own", name="Own data")
-    out = io.StringIO()
-    call_command("seed_demo", "--if-stale", stdout=out)
-    assert "nothing to do" in out.getvalue()
-    assert list(Portfolio.objects.values_list("code", flat=True)) == ["own"]
 
 
 @pytest.mark.django_db
