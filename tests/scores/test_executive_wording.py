@@ -310,7 +310,10 @@ def test_tech_b_does_not_see_site_a_s_money(world, northway):  # noqa: F811
 def test_the_index_is_empty_with_a_reason(world):
     response = index(world, "tech_a")
     assert response.context["customers"] == []
-    assert "No OEM customer has a relationship at your sites." in response.content.decode()
+    html = response.content.decode()
+    assert "No OEM customer has a relationship at your sites yet." in html
+    # Who loads them, in words; a technician is not sent to a page that refuses them.
+    assert "The operator loads the customers" in html and 'href="/ingest/"' not in html
     anonymous = index(world, "anonymous")
     assert anonymous.status_code == 302 and anonymous.url.startswith("/accounts/login/")
 
