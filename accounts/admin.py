@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import TokenProxy
 from accounts.forms import AdminLoginForm
 from accounts.models import LoginAttempt
 from portfolio.access import visible_people_q
-from portfolio.admin_scoping import SuperuserReadOnlyAdmin
+from portfolio.admin_scoping import SuperuserReadOnlyAdmin, SuperuserWritesMixin
 
 TOKEN_PREFIX = 4  # characters of an API token's key the admin shows
 
@@ -27,7 +27,7 @@ admin.site.unregister(get_user_model())
 
 
 @admin.register(get_user_model())
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SuperuserWritesMixin, DjangoUserAdmin):
     """People. Superusers manage them; staff with the view permission see only the people
     of the sites and portfolios they see, in the list and in every user field's
     autocomplete (which searches this admin's queryset). Only superusers add, change or
@@ -38,15 +38,6 @@ class UserAdmin(DjangoUserAdmin):
         if request.user.is_superuser:
             return users
         return users.filter(visible_people_q(request.user)).distinct()
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
 
 # One lockout for every sign-in route: the admin's sign-in page uses it too.

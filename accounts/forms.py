@@ -18,22 +18,18 @@ def _minutes(remaining) -> int:
     return max(1, math.ceil(remaining.total_seconds() / 60))
 
 
-def lockout_message(remaining) -> str:
+def _too_many(whose: str, remaining) -> str:
     minutes = _minutes(remaining)
-    return ngettext(
-        "Too many failed sign-ins for this account. Try again in %(minutes)d minute.",
-        "Too many failed sign-ins for this account. Try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+    wait = ngettext("%(minutes)d minute", "%(minutes)d minutes", minutes) % {"minutes": minutes}
+    return f"Too many failed sign-ins {whose}. Try again in {wait}."
+
+
+def lockout_message(remaining) -> str:
+    return _too_many("for this account", remaining)
 
 
 def address_lockout_message(remaining) -> str:
-    minutes = _minutes(remaining)
-    return ngettext(
-        "Too many failed sign-ins from your address. Try again in %(minutes)d minute.",
-        "Too many failed sign-ins from your address. Try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
+    return _too_many("from your address", remaining)
 
 
 class LockoutMixin:

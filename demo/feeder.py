@@ -109,15 +109,10 @@ def plan_feed(started_at: dt.datetime) -> FeedPlan:
 def _healthy_level(sensor: Sensor) -> float:
     """Where a sensor reads on a sound machine: well inside zone A/B for vibration, well
     under the class's warning for temperature and current."""
-    asset = sensor.asset
     if sensor.metric == Metric.VIBRATION_VELOCITY_RMS:
-        zone_ab, _, _ = condition.zone_boundaries(
-            asset.machine_group,
-            asset.foundation,
-            (asset.zone_ab_override, asset.zone_bc_override, asset.zone_cd_override),
-        )
+        zone_ab, _, _ = _zones(sensor.asset)
         return 0.6 * zone_ab
-    warning, _ = condition.class_thresholds(asset.asset_class, sensor.metric)
+    warning, _ = condition.class_thresholds(sensor.asset.asset_class, sensor.metric)
     return warning - 20 if sensor.metric == Metric.TEMPERATURE else 0.7 * warning
 
 
@@ -152,13 +147,14 @@ def _degrading_sensor(fed: list[int]) -> tuple[int | None, float | None]:
     )
     if sensor is None:
         return None, None
-    asset = sensor.asset
-    _, _, zone_d = condition.zone_boundaries(
-        asset.machine_group,
-        asset.foundation,
-        (asset.zone_ab_override, asset.zone_bc_override, asset.zone_cd_override),
-    )
+    _, _, zone_d = _zones(sensor.asset)
     return sensor.pk, zone_d * DEGRADE_PAST_ZONE_D
+
+
+def _zones(asset) -> tuple[float, float, float]:
+    """The asset's vibration zone boundaries (A/B, B/C, C/D), its overrides applied."""
+    overrides = (asset.zone_ab_override, asset.zone_bc_override, asset.zone_cd_override)
+    return condition.zone_boundaries(asset.machine_group, asset.foundation, overrides)
 
 
 def feed(plan: FeedPlan, now: dt.datetime) -> int:

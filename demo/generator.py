@@ -503,26 +503,19 @@ def _add_windows_and_pm(data: DemoDataset, site: dict, rng) -> None:
                     completed = started + dt.timedelta(minutes=minutes)
                     if completed > data.end:
                         started = completed = None
-                hours = minutes / 60 * 2
-                data.work_orders.append(
-                    {
-                        "site": site["code"],
-                        "asset": asset["code"],
-                        "external_id": f"WO-{site['code'][-1].upper()}{next(counter):06d}",
-                        "kind": "preventive",
-                        "description": f"PM: {asset['name']}",
-                        "opened_at": starts - dt.timedelta(days=3),
-                        "started_at": started,
-                        "completed_at": completed,
-                        "downtime_minutes": 0,
-                        "parts_cost": money(
-                            ASSET_CLASSES[asset["asset_class"]][2] * rng.uniform(0.03, 0.12)
-                        ),
-                        "labour_hours": money(hours),
-                        "labour_cost": money(hours * PLANNED_LABOUR_RATE),
-                        "window": (line["code"], starts),
-                        "failure_mode": None,
-                    }
+                _add_work_order(
+                    data,
+                    site,
+                    asset,
+                    counter,
+                    kind="preventive",
+                    description=f"PM: {asset['name']}",
+                    opened=starts - dt.timedelta(days=3),
+                    started=started,
+                    completed=completed,
+                    parts=ASSET_CLASSES[asset["asset_class"]][2] * rng.uniform(0.03, 0.12),
+                    labour_hours=minutes / 60 * 2,
+                    window=window,
                 )
             day += dt.timedelta(days=7)
 
@@ -554,6 +547,48 @@ def _wo_counter(data: DemoDataset, site: dict):
     while True:
         n += 1
         yield n
+
+
+def _add_work_order(
+    data: DemoDataset,
+    site: dict,
+    asset: dict,
+    counter,
+    *,
+    kind: str,
+    description: str,
+    opened: dt.datetime,
+    started: dt.datetime | None,
+    completed: dt.datetime | None,
+    parts: float = 0.0,
+    labour_hours: float = 0.0,
+    labour_factor: float = 1.0,
+    downtime_minutes: int = 0,
+    window: dict | None = None,
+    failure_mode: str | None = None,
+) -> str:
+    """Append one work order of ``site``, numbered by ``counter``; returns its number.
+    Labour costs the planned rate × ``labour_factor`` (1.5 for emergency work)."""
+    wo_id = f"WO-{site['code'][-1].upper()}{next(counter):06d}"
+    data.work_orders.append(
+        {
+            "site": site["code"],
+            "asset": asset["code"],
+            "external_id": wo_id,
+            "kind": kind,
+            "description": description,
+            "opened_at": opened,
+            "started_at": started,
+            "completed_at": completed,
+            "downtime_minutes": downtime_minutes,
+            "parts_cost": money(parts),
+            "labour_hours": money(labour_hours),
+            "labour_cost": money(labour_hours * PLANNED_LABOUR_RATE * labour_factor),
+            "window": (window["line"], window["starts_at"]) if window else None,
+            "failure_mode": failure_mode,
+        }
+    )
+    return wo_id
 
 
 # --- failures, catches and their paperwork ----------------------------------------------
@@ -632,25 +667,22 @@ def _add_failure(data, site, asset, mode, when, counter, rng) -> dt.datetime:
     cls = ASSET_CLASSES[asset["asset_class"]]
     parts = cls[2] * rng.lognormal(0, 0.4) * (1.6 if emergency else 1.0)
     labour = repair_hours * (3 if emergency else 2)
-    wo_id = f"WO-{site['code'][-1].upper()}{next(counter):06d}"
     documented = asset["jit"] is False or rng.random() < 0.45 + 0.55 * m
-    data.work_orders.append(
-        {
-            "site": site["code"],
-            "asset": asset["code"],
-            "external_id": wo_id,
-            "kind": "emergency" if emergency else "corrective",
-            "description": f"Breakdown: {asset['name']} ({mode})",
-            "opened_at": opened,
-            "started_at": started,
-            "completed_at": ended,
-            "downtime_minutes": downtime,
-            "parts_cost": money(parts),
-            "labour_hours": money(labour),
-            "labour_cost": money(labour * PLANNED_LABOUR_RATE * (1.5 if emergency else 1.0)),
-            "window": None,
-            "failure_mode": mode if documented else None,
-        }
+    wo_id = _add_work_order(
+        data,
+        site,
+        asset,
+        counter,
+        kind="emergency" if emergency else "corrective",
+        description=f"Breakdown: {asset['name']} ({mode})",
+        opened=opened,
+        started=started,
+        completed=ended,
+        parts=parts,
+        labour_hours=labour,
+        labour_factor=1.5 if emergency else 1.0,
+        downtime_minutes=downtime,
+        failure_mode=mode if documented else None,
     )
     line = next(
         ln for ln in data.lines if ln["site"] == site["code"] and ln["code"] == asset["line"]
@@ -694,24 +726,20 @@ def _add_catch(data, site, asset, mode, would_fail, lead_days, window, sensors, 
     cls = ASSET_CLASSES[asset["asset_class"]]
     parts = cls[2] * rng.lognormal(0, 0.3) * 0.7
     labour = repair_minutes / 60 * 2
-    wo_id = f"WO-{site['code'][-1].upper()}{next(counter):06d}"
-    data.work_orders.append(
-        {
-            "site": site["code"],
-            "asset": asset["code"],
-            "external_id": wo_id,
-            "kind": "predictive",
-            "description": f"Planned repair from condition alert: {asset['name']} ({mode})",
-            "opened_at": acknowledged,
-            "started_at": started,
-            "completed_at": completed,
-            "downtime_minutes": 0,
-            "parts_cost": money(parts),
-            "labour_hours": money(labour),
-            "labour_cost": money(labour * PLANNED_LABOUR_RATE),
-            "window": (window["line"], window["starts_at"]),
-            "failure_mode": mode,
-        }
+    wo_id = _add_work_order(
+        data,
+        site,
+        asset,
+        counter,
+        kind="predictive",
+        description=f"Planned repair from condition alert: {asset['name']} ({mode})",
+        opened=acknowledged,
+        started=started,
+        completed=completed,
+        parts=parts,
+        labour_hours=labour,
+        window=window,
+        failure_mode=mode,
     )
     vib = next(p for p in sensors if p.metric == "vibration_velocity_rms")
     alert = {
@@ -832,24 +860,16 @@ def _add_live_faults(data: DemoDataset, site: dict, rng) -> None:
         }
         if acknowledged:
             at = detected + dt.timedelta(minutes=float(rng.uniform(20, 70)))
-            wo_id = f"WO-{site['code'][-1].upper()}{next(counter):06d}"
-            data.work_orders.append(
-                {
-                    "site": site["code"],
-                    "asset": asset["code"],
-                    "external_id": wo_id,
-                    "kind": "predictive",
-                    "description": f"Planned repair from condition alert: {asset['name']}",
-                    "opened_at": at,
-                    "started_at": None,
-                    "completed_at": None,
-                    "downtime_minutes": 0,
-                    "parts_cost": money(0),
-                    "labour_hours": money(0),
-                    "labour_cost": money(0),
-                    "window": None,
-                    "failure_mode": None,
-                }
+            wo_id = _add_work_order(  # the repair is planned, not done yet
+                data,
+                site,
+                asset,
+                counter,
+                kind="predictive",
+                description=f"Planned repair from condition alert: {asset['name']}",
+                opened=at,
+                started=None,
+                completed=None,
             )
             alert |= {
                 "status": "acknowledged",
@@ -901,23 +921,19 @@ def _plant_recurring_failure(data: DemoDataset, site: dict, asset: dict, rng) ->
     cycles = windows[::RECURRING_PM_WEEKS]
     for number, window in enumerate(cycles):
         done = window["starts_at"] + dt.timedelta(minutes=45)
-        data.work_orders.append(
-            {
-                "site": site["code"],
-                "asset": asset["code"],
-                "external_id": f"WO-{site['code'][-1].upper()}{next(counter):06d}",
-                "kind": "preventive",
-                "description": f"PM: {asset['name']}",
-                "opened_at": window["starts_at"] - dt.timedelta(days=3),
-                "started_at": window["starts_at"],
-                "completed_at": done,
-                "downtime_minutes": 0,
-                "parts_cost": money(60),
-                "labour_hours": money(1.5),
-                "labour_cost": money(1.5 * PLANNED_LABOUR_RATE),
-                "window": (window["line"], window["starts_at"]),
-                "failure_mode": None,
-            }
+        _add_work_order(
+            data,
+            site,
+            asset,
+            counter,
+            kind="preventive",
+            description=f"PM: {asset['name']}",
+            opened=window["starts_at"] - dt.timedelta(days=3),
+            started=window["starts_at"],
+            completed=done,
+            parts=60,
+            labour_hours=1.5,
+            window=window,
         )
         window["maintenance_minutes_scheduled"] += 45
         window["maintenance_minutes_executed"] += 45
@@ -969,24 +985,20 @@ def _add_proactive_finds(data: DemoDataset, site: dict, rng) -> None:
         window["maintenance_minutes_executed"] += minutes
         parts = cls[2] * rng.lognormal(0, 0.3) * 0.5
         labour = minutes / 60 * 2
-        wo_id = f"WO-{site['code'][-1].upper()}{next(counter):06d}"
-        data.work_orders.append(
-            {
-                "site": site["code"],
-                "asset": asset["code"],
-                "external_id": wo_id,
-                "kind": "predictive",
-                "description": f"Repair of a fault found on rounds: {asset['name']} ({mode})",
-                "opened_at": detected,
-                "started_at": window["starts_at"],
-                "completed_at": window["starts_at"] + dt.timedelta(minutes=minutes),
-                "downtime_minutes": 0,
-                "parts_cost": money(parts),
-                "labour_hours": money(labour),
-                "labour_cost": money(labour * PLANNED_LABOUR_RATE),
-                "window": (window["line"], window["starts_at"]),
-                "failure_mode": mode,
-            }
+        wo_id = _add_work_order(
+            data,
+            site,
+            asset,
+            counter,
+            kind="predictive",
+            description=f"Repair of a fault found on rounds: {asset['name']} ({mode})",
+            opened=detected,
+            started=window["starts_at"],
+            completed=window["starts_at"] + dt.timedelta(minutes=minutes),
+            parts=parts,
+            labour_hours=labour,
+            window=window,
+            failure_mode=mode,
         )
         data.prevented_failures.append(
             _prevented(data, site, asset, mode, window, wo_id, parts, labour, rng)

@@ -150,15 +150,34 @@ class ScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class SuperuserReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the system writes that span every portfolio (the audit log, pending
-    recomputes): shown to superusers only, never edited by hand."""
+class SuperuserWritesMixin:
+    """Only superusers add, change or delete, whatever model permissions a staff user
+    holds (on people, one who could change them could make themselves superuser)."""
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class SuperuserOnlyAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    """Rows that span every portfolio (notifications): superusers only, whatever a staff
+    user's model permissions say."""
 
     def has_module_permission(self, request):
         return request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+class SuperuserReadOnlyAdmin(SuperuserOnlyAdmin):
+    """Rows the system writes that span every portfolio (the audit log, pending
+    recomputes): shown to superusers only, never edited by hand."""
 
     def has_add_permission(self, request):
         return False

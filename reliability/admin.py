@@ -3,7 +3,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils.html import format_html, format_html_join
 
 from portfolio.access import Action
-from portfolio.admin_scoping import ScopedAdmin
+from portfolio.admin_scoping import ScopedAdmin, SuperuserOnlyAdmin
 
 from .models import (
     Alert,
@@ -309,26 +309,10 @@ class EscalationAdmin(ScopedAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """Every person's notifications: for superusers (people read theirs in the app)."""
+class NotificationAdmin(SuperuserOnlyAdmin):
+    """Every person's notifications: for superusers (people read theirs in the app), as
+    the audit log."""
 
     list_display = ("created_at", "user", "message", "read_at")
     list_select_related = ("user",)
     search_fields = ("user__username", "message")
-
-    # Notifications span every portfolio: superusers only, whatever a staff user's
-    # model permissions say (as the audit log).
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser

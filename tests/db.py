@@ -31,3 +31,27 @@ def query(sql, params=()):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def run_at_once(work, times: int) -> list:
+    """Run ``work()`` in ``times`` threads released together, each on its own database
+    connection (closed after), and return what each returned."""
+    import threading
+
+    from django.db import connections
+
+    start, results = threading.Barrier(times), []
+
+    def run():
+        try:
+            start.wait()
+            results.append(work())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -190,27 +190,15 @@ def test_concurrent_guesses_from_one_address_are_counted_one_by_one(settings):
     """Twelve wrong passwords at once from one address: the limits are read, the password
     checked and the attempt recorded one request at a time, so no more than
     LOGIN_LOCKOUT_ATTEMPTS passwords are checked."""
-    import threading
-
-    from django.db import connections
+    from tests.db import run_at_once
 
     UserFactory(username="root")
     settings.LOGIN_LOCKOUT_ATTEMPTS = 5
-    start = threading.Barrier(12)
-    outcomes = []
 
     def guess():
-        try:
-            start.wait()
-            response, _ = sign_in(LOGIN, "root", "wrong-password", address="198.51.100.7")
-            outcomes.append(ACCOUNT_LOCKED in response.content.decode())
-        finally:
-            connections.close_all()
+        response, _ = sign_in(LOGIN, "root", "wrong-password", address="198.51.100.7")
+        return ACCOUNT_LOCKED in response.content.decode()
 
-    threads = [threading.Thread(target=guess) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_at_once(guess, 12)
     assert LoginAttempt.objects.filter(succeeded=False).count() == 5
     assert outcomes.count(True) == 7  # the rest were refused without a password check

@@ -276,8 +276,7 @@ def test_two_runs_of_the_periodic_job_at_once_queue_each_site_once(monkeypatch):
     import threading
     import time
 
-    from django.db import connections
-
+    from tests.db import run_at_once
     from tests.factories import SiteFactory
 
     sites = [SiteFactory() for _ in range(4)]
@@ -293,19 +292,7 @@ def test_two_runs_of_the_periodic_job_at_once_queue_each_site_once(monkeypatch):
             sent.append(args[0])
 
     monkeypatch.setattr(recompute_site, "apply_async", slow_send)
-    results = []
-
-    def run():
-        try:
-            results.append(scheduling.queue_pending())
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once(scheduling.queue_pending, 2)
     assert sorted(sent) == sorted(site.pk for site in sites)  # each once, none twice
     assert sorted(sum(results, [])) == sorted(site.pk for site in sites)
     assert not PendingRecompute.objects.exists()

@@ -53,8 +53,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
 
     def handle(self, *, scale, seed, end_date, replace, if_empty, if_stale, **options):
-        if if_stale and demo_readings_end() is not None:
-            if demo_readings_end() > timezone.now() - CATCH_UP:
+        readings_end = demo_readings_end() if if_stale else None
+        if readings_end is not None:
+            if readings_end > timezone.now() - CATCH_UP:
                 self.stdout.write("The demo's readings are current; nothing to do.")
                 return
             replace = True  # stale: the feed cannot bridge the gap
